@@ -1,0 +1,60 @@
+// Question banks: the interviewer's library of questions with sample answers.
+// Pure data and the plain-text format; the JSON format lives in protocol/bank_json.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace mockroom::domain {
+
+enum class difficulty { easy, medium, hard };
+
+std::string_view to_string(difficulty d);
+// Case-insensitive; nullopt for anything but easy / medium / hard.
+std::optional<difficulty> parse_difficulty(std::string_view text);
+
+struct question {
+    std::string id;  // stable within its bank: "q<number>"
+    int number = 0;  // 1-based, contiguous
+    difficulty level = difficulty::medium;
+    std::string text;           // paragraphs separated by "\n\n", lines within one by "\n"
+    std::string sample_answer;  // same shape; interviewers only, never sent to candidates
+    bool operator==(const question&) const = default;
+};
+
+struct bank {
+    std::string id;          // URL-safe slug of the title, e.g. "python-developer"
+    std::string title;       // "Python Developer"
+    std::string navigation;  // optional first line of pasted pages ("Back to all roles"), kept
+    std::string description;
+    std::vector<question> questions;
+
+    const question* find(std::string_view question_id) const;
+    bool operator==(const bank&) const = default;
+};
+
+// Where a bank file is wrong: file, 1-based line (0 when the file as a whole is wrong), reason.
+struct bank_error {
+    std::string file;
+    int line = 0;
+    std::string reason;
+    std::string to_string() const;  // "file:line: reason"
+};
+
+using bank_result = std::variant<bank_error, bank>;
+
+// Parses the plain-text bank format. `file` only names the source in errors.
+bank_result parse_bank_text(std::string_view text, std::string_view file);
+
+// Canonical plain text: parse_bank_text(to_text(b)) == b, and for a canonical input
+// (the seed document) to_text(parse_bank_text(t)) == t byte for byte.
+std::string to_text(const bank& b);
+
+// "Python Developer" -> "python-developer"; ASCII letters and digits kept, runs of anything
+// else become one '-'. Empty when nothing is left.
+std::string slugify(std::string_view title);
+
+}  // namespace mockroom::domain

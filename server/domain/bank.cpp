@@ -1,0 +1,483 @@
+// The plain-text bank format: a line-based reader that tolerates what copy-paste produces
+// (CRLF, BOM, trailing blanks, blank-line runs, keyword case) and a canonical writer.
+#include "domain/bank.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstddef>
+#include <span>
+#include <utility>
+
+namespace mockroom::domain {
+namespace {
+
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+constexpr std::string_view navigation_words = "back to all roles";
+constexpr std::string_view sample_answer_words = "sample answer";
+
+// ---- Small string helpers (ASCII-only case folding: keywords are ASCII) ----
+
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool is_ascii_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return std::ranges::equal(a, b,
+                              [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+bool istarts_with(std::string_view text, std::string_view prefix) {
+    return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+std::string_view trim_left(std::string_view text) {
+    const auto start = text.find_first_not_of(" \t");
+    return start == std::string_view::npos ? std::string_view{} : text.substr(start);
+}
+
+// Trailing CR too: a CRLF file split on '\n' leaves it at the end of every line.
+std::string_view trim_right(std::string_view text) {
+    const auto end = text.find_last_not_of(" \t\r");
+    return end == std::string_view::npos ? std::string_view{} : text.substr(0, end + 1);
+}
+
+// Digits only (no sign, no spaces) that fit an int.
+std::optional<int> parse_number(std::string_view digits) {
+    if (digits.empty() || !std::ranges::all_of(digits, is_digit)) return std::nullopt;
+    int value = 0;
+    const char* end = digits.data() + digits.size();
+    const auto [stop, error] = std::from_chars(digits.data(), end, value);
+    if (error != std::errc{} || stop != end) return std::nullopt;
+    return value;
+}
+
+// The text after `word` when at least one space or tab separates them.
+std::optional<std::string_view> after_word(std::string_view line, std::string_view word) {
+    if (!istarts_with(line, word)) return std::nullopt;
+    const auto rest = line.substr(word.size());
+    const auto value = trim_left(rest);
+    if (value.size() == rest.size()) return std::nullopt;
+    return value;
+}
+
+std::string plural(int n, std::string_view noun) {
+    return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+bool is_valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const int lead = static_cast<unsigned char>(text[i]);
+        if (lead < 0x80) {
+            ++i;
+            continue;
+        }
+        // Bounds for the second byte exclude overlong forms, surrogates and > U+10FFFF.
+        std::size_t length = 0;
+        int low = 0x80;
+        int high = 0xBF;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            length = 2;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            length = 3;
+            if (lead == 0xE0) low = 0xA0;
+            if (lead == 0xED) high = 0x9F;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            length = 4;
+            if (lead == 0xF0) low = 0x90;
+            if (lead == 0xF4) high = 0x8F;
+        } else {
+            return false;
+        }
+        if (text.size() - i < length) return false;
+        for (std::size_t k = 1; k < length; ++k) {
+            const int byte = static_cast<unsigned char>(text[i + k]);
+            if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) return false;
+        }
+        i += length;
+    }
+    return true;
+}
+
+// ---- Lines and keywords ----
+
+struct text_line {
+    int number = 0;         // 1-based
+    std::string_view text;  // without line break and trailing spaces/tabs
+    bool blank() const { return text.empty(); }
+};
+
+using line_span = std::span<const text_line>;
+
+std::vector<text_line> split_lines(std::string_view text) {
+    std::vector<text_line> lines;
+    for (int number = 1;; ++number) {
+        const auto end = text.find('\n');
+        lines.push_back({number, trim_right(text.substr(0, end))});
+        if (end == std::string_view::npos) break;
+        text.remove_prefix(end + 1);
+    }
+    return lines;
+}
+
+// "Question 3" -> 3
+std::optional<int> question_keyword(std::string_view line) {
+    const auto number = after_word(line, "question");
+    return number ? parse_number(*number) : std::nullopt;
+}
+
+// "Difficulty: hard" -> "hard"; the value may be empty or unknown, the caller judges it.
+std::optional<std::string_view> difficulty_keyword(std::string_view line) {
+    constexpr std::string_view word = "difficulty";
+    if (!istarts_with(line, word)) return std::nullopt;
+    const auto rest = trim_left(line.substr(word.size()));
+    if (rest.empty() || rest.front() != ':') return std::nullopt;
+    return trim_left(rest.substr(1));
+}
+
+bool sample_answer_keyword(std::string_view line) {
+    return iequals(line, sample_answer_words);
+}
+
+bool navigation_keyword(std::string_view line) {
+    return iequals(line, navigation_words);
+}
+
+// "10 questions" (or "1 question") -> 10
+std::optional<int> count_keyword(std::string_view line) {
+    const auto digits_end = std::min(line.find_first_not_of("0123456789"), line.size());
+    const auto rest = line.substr(digits_end);
+    const auto word = trim_left(rest);
+    const bool separated = word.size() < rest.size();
+    if (!separated || !(iequals(word, "questions") || iequals(word, "question")))
+        return std::nullopt;
+    return parse_number(line.substr(0, digits_end));
+}
+
+std::size_t first_non_blank(line_span lines, std::size_t from) {
+    while (from < lines.size() && lines[from].blank()) ++from;
+    return from;
+}
+
+// Paragraphs joined by "\n\n", lines within one by "\n"; blank lines at either end dropped.
+std::string join_paragraphs(line_span lines) {
+    std::string out;
+    bool paragraph_break = false;
+    for (const auto& line : lines) {
+        if (line.blank()) {
+            paragraph_break = !out.empty();
+            continue;
+        }
+        if (!out.empty()) out += paragraph_break ? "\n\n" : "\n";
+        out += line.text;
+        paragraph_break = false;
+    }
+    return out;
+}
+
+// ---- The parser ----
+
+template <class T>
+using parsed = std::variant<bank_error, T>;
+
+struct source {
+    std::string_view file;
+    bank_error error(int line, std::string reason) const {
+        return {std::string(file), line, std::move(reason)};
+    }
+};
+
+struct header {
+    std::string navigation;
+    std::string title;
+    std::string description;
+    std::optional<int> count;  // from the "N questions" line, when present
+    int count_line = 0;
+};
+
+// Question keywords are caught by the section split; these two only belong inside a question.
+std::optional<bank_error> find_misplaced_keyword(const source& src, line_span lines) {
+    for (const auto& line : lines) {
+        if (sample_answer_keyword(line.text))
+            return src.error(line.number, "\"sample answer\" before any question");
+        if (difficulty_keyword(line.text))
+            return src.error(line.number, "difficulty line before any question");
+    }
+    return std::nullopt;
+}
+
+// Everything after the title: description lines, then the optional count line, then nothing.
+std::optional<bank_error> read_description_and_count(const source& src, line_span lines,
+                                                     header& h) {
+    std::size_t count_at = 0;
+    while (count_at < lines.size() && !count_keyword(lines[count_at].text)) ++count_at;
+    h.description = join_paragraphs(lines.first(count_at));
+    if (count_at == lines.size()) return std::nullopt;
+
+    h.count = count_keyword(lines[count_at].text);
+    h.count_line = lines[count_at].number;
+    const auto after = first_non_blank(lines, count_at + 1);
+    if (after < lines.size())
+        return src.error(lines[after].number, "unexpected text after the count line");
+    return std::nullopt;
+}
+
+// `lines` runs up to the first "Question N" line; `end_line` is that line's number, or 0.
+parsed<header> parse_header(const source& src, line_span lines, int end_line) {
+    if (auto misplaced = find_misplaced_keyword(src, lines)) return *misplaced;
+    header h;
+    auto at = first_non_blank(lines, 0);
+    if (at < lines.size() && navigation_keyword(lines[at].text)) {
+        h.navigation = lines[at].text;
+        at = first_non_blank(lines, at + 1);
+    }
+    if (at == lines.size()) return src.error(end_line, "file has no title");
+    const auto& title = lines[at];
+    if (count_keyword(title.text))
+        return src.error(title.number, "file has no title before the count line");
+    if (slugify(title.text).empty())
+        return src.error(title.number, "title has no letters or digits");
+    h.title = title.text;
+    if (auto e = read_description_and_count(src, lines.subspan(at + 1), h)) return *e;
+    return h;
+}
+
+parsed<difficulty> read_difficulty(const source& src, const text_line& line, int number) {
+    const auto value = *difficulty_keyword(line.text);
+    const auto where = " in question " + std::to_string(number);
+    if (value.empty()) return src.error(line.number, "empty difficulty" + where);
+    if (auto level = parse_difficulty(value)) return *level;
+    return src.error(line.number, "unknown difficulty \"" + std::string(value) + "\"" + where +
+                                      " (expected easy, medium or hard)");
+}
+
+// Where a question's keyword lines are, for errors about what is missing after them.
+struct question_lines {
+    int question = 0;
+    int difficulty = 0;
+};
+
+// The lines after "Difficulty:": question text, "Sample answer", answer text.
+parsed<question> read_question_body(const source& src, line_span body, question q,
+                                    question_lines at) {
+    const auto name = "question " + std::to_string(q.number);
+    std::optional<std::size_t> answer_at;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        if (difficulty_keyword(body[i].text))
+            return src.error(body[i].number, "second difficulty line in " + name);
+        if (!sample_answer_keyword(body[i].text)) continue;
+        if (answer_at) return src.error(body[i].number, "\"sample answer\" twice in " + name);
+        answer_at = i;
+    }
+    q.text = join_paragraphs(body.first(answer_at.value_or(body.size())));
+    if (q.text.empty())
+        return src.error(answer_at ? body[*answer_at].number : at.difficulty,
+                         name + " has no text");
+    if (!answer_at) return src.error(at.question, name + " has no sample answer");
+    q.sample_answer = join_paragraphs(body.subspan(*answer_at + 1));
+    if (q.sample_answer.empty())
+        return src.error(body[*answer_at].number, name + " has an empty sample answer");
+    return q;
+}
+
+// `section` starts at its "Question N" line and runs up to the next one.
+parsed<question> parse_question(const source& src, line_span section, int expected) {
+    const auto& head = section.front();
+    const int number = *question_keyword(head.text);
+    if (number != expected)
+        return src.error(head.number, "expected question " + std::to_string(expected) +
+                                          " but found question " + std::to_string(number));
+    const auto name = "question " + std::to_string(number);
+    const auto at = first_non_blank(section, 1);
+    if (at == section.size() || !difficulty_keyword(section[at].text))
+        return src.error(at == section.size() ? head.number : section[at].number,
+                         name + " has no difficulty line");
+    auto level = read_difficulty(src, section[at], number);
+    if (auto* e = std::get_if<bank_error>(&level)) return *e;
+
+    question q{"q" + std::to_string(number), number, std::get<difficulty>(level), {}, {}};
+    return read_question_body(src, section.subspan(at + 1), std::move(q),
+                              {head.number, section[at].number});
+}
+
+std::vector<std::size_t> question_starts(const std::vector<text_line>& lines) {
+    std::vector<std::size_t> starts;
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        if (question_keyword(lines[i].text)) starts.push_back(i);
+    return starts;
+}
+
+std::optional<bank_error> find_invalid_utf8(const source& src,
+                                            const std::vector<text_line>& lines) {
+    for (const auto& line : lines)
+        if (!is_valid_utf8(line.text)) return src.error(line.number, "line is not valid utf-8");
+    return std::nullopt;
+}
+
+bank_result parse_questions(const source& src, const std::vector<text_line>& lines,
+                            const std::vector<std::size_t>& starts, header h) {
+    bank b{slugify(h.title),
+           std::move(h.title),
+           std::move(h.navigation),
+           std::move(h.description),
+           {}};
+    const line_span all(lines);
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+        const auto end = i + 1 < starts.size() ? starts[i + 1] : lines.size();
+        auto q =
+            parse_question(src, all.subspan(starts[i], end - starts[i]), static_cast<int>(i) + 1);
+        if (auto* e = std::get_if<bank_error>(&q)) return *e;
+        b.questions.push_back(std::move(std::get<question>(q)));
+    }
+    const auto found = static_cast<int>(b.questions.size());
+    if (h.count && *h.count != found)
+        return src.error(h.count_line, "count line says " + plural(*h.count, "question") + " but " +
+                                           std::to_string(found) + (found == 1 ? " was" : " were") +
+                                           " found");
+    return b;
+}
+
+// ---- Validation ----
+
+bool is_slug(std::string_view id) {
+    return !id.empty() && slugify(id) == id;
+}
+
+// The first field that changes when `b` goes through the plain-text format, if any.
+std::optional<std::string> first_change(const bank& b, const bank& reread) {
+    if (reread.title != b.title) return "title";
+    if (reread.navigation != b.navigation) return "navigation";
+    if (reread.description != b.description) return "description";
+    if (reread.questions.size() != b.questions.size()) return "the question count";
+    for (std::size_t i = 0; i < b.questions.size(); ++i)
+        if (reread.questions[i] != b.questions[i]) return "question " + std::to_string(i + 1);
+    return std::nullopt;
+}
+
+std::optional<std::string> check_questions(const std::vector<question>& questions) {
+    if (questions.empty()) return "bank has no questions";
+    for (std::size_t i = 0; i < questions.size(); ++i) {
+        const auto& q = questions[i];
+        const auto number = std::to_string(i + 1);
+        if (q.number != static_cast<int>(i) + 1)
+            return "question " + number + " is numbered " + std::to_string(q.number);
+        if (q.id != "q" + number) return "question " + number + " has id \"" + q.id + "\"";
+        if (q.text.empty()) return "question " + number + " has no text";
+        if (q.sample_answer.empty()) return "question " + number + " has an empty sample answer";
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(difficulty d) {
+    switch (d) {
+        case difficulty::easy:
+            return "easy";
+        case difficulty::medium:
+            return "medium";
+        case difficulty::hard:
+            return "hard";
+    }
+    return "medium";  // unreachable for a valid enumerator
+}
+
+std::optional<difficulty> parse_difficulty(std::string_view text) {
+    for (auto d : {difficulty::easy, difficulty::medium, difficulty::hard})
+        if (iequals(text, to_string(d))) return d;
+    return std::nullopt;
+}
+
+const question* bank::find(std::string_view question_id) const {
+    const auto it = std::ranges::find(questions, question_id, &question::id);
+    return it == questions.end() ? nullptr : &*it;
+}
+
+std::string bank_error::to_string() const {
+    if (line == 0) return file + ": " + reason;
+    return file + ":" + std::to_string(line) + ": " + reason;
+}
+
+bank_result parse_bank_text(std::string_view text, std::string_view file) {
+    const source src{file};
+    if (text.starts_with(utf8_bom)) text.remove_prefix(utf8_bom.size());
+    const auto lines = split_lines(text);
+    if (auto e = find_invalid_utf8(src, lines)) return *e;
+
+    const auto starts = question_starts(lines);
+    const auto header_end = starts.empty() ? lines.size() : starts.front();
+    const int end_line = starts.empty() ? 0 : lines[header_end].number;
+    auto h = parse_header(src, line_span(lines).first(header_end), end_line);
+    if (auto* e = std::get_if<bank_error>(&h)) return *e;
+    if (starts.empty()) return src.error(0, "file has no questions");
+    return parse_questions(src, lines, starts, std::move(std::get<header>(h)));
+}
+
+std::string to_text(const bank& b) {
+    std::string out;
+    bool first = true;
+    auto block = [&](std::string_view text) {
+        if (!first) out += "\n\n";
+        out += text;
+        first = false;
+    };
+    if (!b.navigation.empty()) block(b.navigation);
+    block(b.title);
+    if (!b.description.empty()) block(b.description);
+    block(std::to_string(b.questions.size()) + " questions");
+    for (const auto& q : b.questions) {
+        block("Question " + std::to_string(q.number));
+        block("Difficulty: " + std::string(to_string(q.level)));
+        block(q.text);
+        block("Sample answer");
+        block(q.sample_answer);
+    }
+    return out;
+}
+
+std::optional<std::string> validate_bank(const bank& b) {
+    if (b.title.empty()) return "title is empty";
+    if (!is_slug(b.id))
+        return "id \"" + b.id + "\" is not a slug (lower-case letters, digits, single dashes)";
+    if (!b.navigation.empty() && !navigation_keyword(b.navigation))
+        return "navigation must be empty or \"Back to all roles\"";
+    if (auto problem = check_questions(b.questions)) return problem;
+
+    // Anything else the text format cannot carry shows up as a change on the way through it.
+    auto reread = parse_bank_text(to_text(b), "");
+    if (auto* e = std::get_if<bank_error>(&reread))
+        return "cannot be written as plain text: " + e->reason;
+    if (auto field = first_change(b, std::get<bank>(reread)))
+        return *field + " changes when written as plain text (a stray line break, trailing " +
+               "space or keyword line?)";
+    return std::nullopt;
+}
+
+std::string normalize_text(std::string_view text) {
+    return join_paragraphs(split_lines(text));
+}
+
+std::string slugify(std::string_view title) {
+    std::string slug;
+    bool pending_dash = false;
+    for (char c : title) {
+        if (!is_ascii_alnum(c)) {
+            pending_dash = !slug.empty();
+            continue;
+        }
+        if (pending_dash) slug += '-';
+        slug += ascii_lower(c);
+        pending_dash = false;
+    }
+    return slug;
+}
+
+}  // namespace mockroom::domain

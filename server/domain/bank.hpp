@@ -41,7 +41,7 @@ struct bank_error {
     std::string file;
     int line = 0;
     std::string reason;
-    std::string to_string() const;  // "file:line: reason"
+    std::string to_string() const;  // "file:line: reason", or "file: reason" when line is 0
 };
 
 using bank_result = std::variant<bank_error, bank>;
@@ -52,6 +52,17 @@ bank_result parse_bank_text(std::string_view text, std::string_view file);
 // Canonical plain text: parse_bank_text(to_text(b)) == b, and for a canonical input
 // (the seed document) to_text(parse_bank_text(t)) == t byte for byte.
 std::string to_text(const bank& b);
+
+// Why `b` is not a valid bank, or nullopt when it is. Valid means: a title, a slug id,
+// questions numbered 1..N with ids "q<N>", non-empty texts and answers, and nothing the
+// plain-text format cannot carry (parse_bank_text(to_text(b)) gives b back, id aside; e.g. no
+// text line that reads as a keyword such as "Sample answer"). parse_bank_text only returns
+// valid banks; other sources (JSON) should check.
+std::optional<std::string> validate_bank(const bank& b);
+
+// Free text shaped the way banks store it: CR and trailing spaces/tabs dropped, blank lines at
+// either end dropped, each run of blank lines turned into one paragraph break ("\n\n").
+std::string normalize_text(std::string_view text);
 
 // "Python Developer" -> "python-developer"; ASCII letters and digits kept, runs of anything
 // else become one '-'. Empty when nothing is left.

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds and runs every test: C++ unit and loopback integration tests (under -Werror, then again
+# under AddressSanitizer + UBSan), the web client's unit tests, and the browser tests in
+# Debian's Chromium. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deploy/install-deps.sh --tests
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build:web
+
+jobs=$(nproc)
+
+echo "== ci preset: -Werror, every test (C++, web, browser)"
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs"
+ctest --preset ci -j "$jobs"
+
+echo "== asan-ubsan preset: the C++ tests and the browser tests against a sanitized server"
+cmake --preset asan-ubsan >/dev/null
+cmake --build --preset asan-ubsan -j "$jobs"
+ctest --preset asan-ubsan -j "$jobs" --label-exclude web

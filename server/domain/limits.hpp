@@ -1,0 +1,31 @@
+// Every bound the server enforces, in one place, passed in rather than scattered as constants.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace mockroom {
+
+struct limits {
+    // WebSocket
+    std::size_t max_message_bytes = 64 * 1024;       // larger frames close the socket with 1009
+    std::size_t max_queued_bytes = 4 * 1024 * 1024;  // a slower reader is closed with 1013
+    std::chrono::milliseconds hello_timeout{5000};   // upgrade to hello, else close 1008
+    std::chrono::seconds idle_timeout{60};           // no traffic (pings answered) -> close
+
+    // HTTP
+    std::size_t max_http_body_bytes = 64 * 1024;  // 413 above this
+    std::size_t max_http_header_bytes = 8 * 1024;
+    std::chrono::seconds http_timeout{30};
+
+    // Rooms
+    std::size_t max_rooms = 10'000;
+    std::size_t max_participants_per_room = 64;
+    std::size_t max_history = 1'000;  // pushed questions per room
+    std::size_t max_title_bytes = 200;
+    std::size_t max_name_bytes = 64;
+    std::size_t max_client_id_bytes = 64;
+    std::size_t max_question_bytes = 10'000;
+};
+
+}  // namespace mockroom

@@ -1,0 +1,152 @@
+// A room is a pure state machine: commands in (with the time as an input), outbound events out.
+// No sockets, JSON or threads here; net/ runs each room on one executor and encodes per role.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "domain/bank.hpp"
+#include "domain/limits.hpp"
+
+namespace mockroom::domain {
+
+enum class role { interviewer, candidate, observer };
+inline constexpr int role_count = 3;
+std::string_view to_string(role r);
+
+using connection_id = std::uint64_t;
+using millis = std::int64_t;  // server wall-clock Unix time in ms
+
+enum class error_code {
+    bad_request,
+    unauthorized,
+    forbidden,
+    not_found,
+    conflict,
+    too_large,
+    rate_limited,
+    internal
+};
+std::string_view to_string(error_code c);
+
+// ---- what a room holds ----------------------------------------------------------------
+
+struct participant {
+    std::string id;  // "p1", "p2", ... in order of first join
+    std::string name;
+    role role_in_room = role::observer;
+    std::string client_id;  // the browser tab's id; same tab + same role = same participant
+    int open_connections = 0;
+    bool connected() const { return open_connections > 0; }
+};
+
+struct pushed_question {
+    int seq = 0;                // 1, 2, ... per room
+    std::string id;             // bank id "q3", or "custom-<seq>"
+    std::optional<int> number;  // bank number; none for a custom question
+    std::string text;
+    difficulty level = difficulty::medium;
+    std::string sample_answer;  // interviewers only; "" for a custom question
+    millis pushed_at = 0;
+};
+
+struct room_info {
+    std::string id;
+    std::string title;
+    std::shared_ptr<const bank> question_bank;
+    millis created_at = 0;
+};
+
+// ---- commands (already authenticated: the connection's role is known to the room) -----
+
+struct custom_question {
+    std::string text;
+    difficulty level = difficulty::medium;
+};
+struct push_question {
+    std::variant<std::string, custom_question> what;  // bank question id, or an ad-hoc one
+};
+struct leave {};  // the participant leaves for good (a disconnect only marks it offline)
+
+using command = std::variant<push_question, leave>;
+
+// ---- outbound events -------------------------------------------------------------------
+
+struct room_snapshot {
+    const room_info* info = nullptr;  // valid while the room lives; encode before returning
+    std::vector<participant> participants;
+    std::vector<pushed_question> history;  // oldest first; the last one is current
+};
+struct welcome_event {
+    std::string you;
+    role recipient_role = role::observer;
+    room_snapshot state;
+};
+struct presence_event {
+    std::vector<participant> participants;
+};
+struct question_event {
+    pushed_question question;
+};
+struct error_event {
+    error_code code = error_code::bad_request;
+    std::string message;
+    std::string ref;  // the request's "id" as raw JSON text, or "" when it had none
+};
+
+using event = std::variant<welcome_event, presence_event, question_event, error_event>;
+
+struct audience {
+    enum class kind { everyone, one_connection } to = kind::everyone;
+    connection_id connection = 0;
+    static audience everyone() { return {}; }
+    static audience only(connection_id c) { return {kind::one_connection, c}; }
+};
+
+struct outbound {
+    audience to;
+    event what;
+};
+using outcome = std::vector<outbound>;
+
+// ---- the state machine -----------------------------------------------------------------
+
+class room {
+  public:
+    room(room_info info, const limits& bounds);
+
+    // A socket authenticated as `r` says hello. Welcome to it, presence to everyone.
+    outcome join(connection_id c, role r, std::string name, std::string client_id, millis now);
+    // The socket closed. Its participant stays listed, offline once its last socket is gone.
+    outcome disconnect(connection_id c, millis now);
+    // A command from a joined socket. `ref` is echoed on errors about it.
+    outcome apply(connection_id c, const command& cmd, std::string_view ref, millis now);
+
+    const room_info& info() const { return info_; }
+    const std::vector<participant>& participants() const { return participants_; }
+    const std::vector<pushed_question>& history() const { return history_; }
+    std::optional<role> role_of(connection_id c) const;
+    std::size_t connection_count() const { return seat_of_connection_.size(); }
+
+  private:
+    outcome push(connection_id c, const push_question& cmd, std::string_view ref, millis now);
+    outcome leave_room(connection_id c);
+    outcome presence_to_everyone() const;
+    static outcome error_to(connection_id c, error_code code, std::string message,
+                            std::string_view ref);
+
+    room_info info_;
+    const limits& bounds_;
+    std::vector<participant> participants_;
+    std::vector<pushed_question> history_;
+    std::unordered_map<connection_id, std::size_t> seat_of_connection_;  // -> participants_ index
+    int next_participant_number_ = 1;
+};
+
+}  // namespace mockroom::domain

@@ -1,0 +1,66 @@
+#include "net/room_registry.hpp"
+
+#include <chrono>
+
+#include "net/tokens.hpp"
+
+namespace mockroom::net {
+
+room_registry::room_registry(std::vector<std::shared_ptr<const domain::bank>> banks,
+                             executor_for_room pick_executor, const limits& bounds)
+    : banks_(std::move(banks)), pick_executor_(std::move(pick_executor)), bounds_(bounds) {}
+
+std::shared_ptr<const domain::bank> room_registry::find_bank(std::string_view id) const {
+    for (const auto& b : banks_) {
+        if (b->id == id) return b;
+    }
+    return nullptr;
+}
+
+std::variant<registry_error, created_room> room_registry::create(std::string_view bank_id,
+                                                                 std::string title) {
+    auto bank = find_bank(bank_id);
+    if (!bank) {
+        return registry_error{domain::error_code::not_found,
+                              "no bank '" + std::string(bank_id) + "'"};
+    }
+    created_room created;
+    created.title = title.empty() ? "Mock interview" : std::move(title);
+    created.interviewer_token = random_token(16);
+    created.candidate_token = random_token(16);
+    created.observer_token = random_token(16);
+    role_tokens hashes{hash_token(created.interviewer_token), hash_token(created.candidate_token),
+                       hash_token(created.observer_token)};
+
+    std::lock_guard lock(mutex_);
+    if (rooms_.size() >= bounds_.max_rooms) {
+        return registry_error{
+            domain::error_code::rate_limited,
+            "the server holds its maximum of " + std::to_string(bounds_.max_rooms) + " rooms"};
+    }
+    std::string id;
+    do {
+        id = random_token(9);  // 72 bits: 12 URL-safe characters
+    } while (rooms_.contains(id));
+    using namespace std::chrono;
+    domain::room_info info{
+        id, created.title, bank,
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
+    created.host =
+        std::make_shared<room_host>(pick_executor_(id), std::move(info), hashes, bounds_);
+    rooms_.emplace(id, created.host);
+    return created;
+}
+
+std::shared_ptr<room_host> room_registry::find(std::string_view room_id) const {
+    std::lock_guard lock(mutex_);
+    auto it = rooms_.find(room_id);
+    return it == rooms_.end() ? nullptr : it->second;
+}
+
+std::size_t room_registry::room_count() const {
+    std::lock_guard lock(mutex_);
+    return rooms_.size();
+}
+
+}  // namespace mockroom::net

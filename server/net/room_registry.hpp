@@ -1,0 +1,56 @@
+// The banks served and the rooms alive. Thread-safe: HTTP handlers create rooms and WebSocket
+// sessions look them up from any thread; each room's state stays on its own executor.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/bank.hpp"
+#include "domain/limits.hpp"
+#include "net/room_host.hpp"
+
+namespace mockroom::net {
+
+struct created_room {
+    std::shared_ptr<room_host> host;
+    std::string title;
+    std::string interviewer_token;  // the only moment the plain tokens exist: returned once
+    std::string candidate_token;
+    std::string observer_token;
+};
+
+struct registry_error {
+    domain::error_code code;
+    std::string message;
+};
+
+class room_registry {
+  public:
+    // Picks the executor a room lives on, from its id (rooms are pinned to threads).
+    using executor_for_room = std::function<boost::asio::any_io_executor(std::string_view)>;
+
+    room_registry(std::vector<std::shared_ptr<const domain::bank>> banks,
+                  executor_for_room pick_executor, const limits& bounds);
+
+    const std::vector<std::shared_ptr<const domain::bank>>& banks() const { return banks_; }
+    std::shared_ptr<const domain::bank> find_bank(std::string_view id) const;
+
+    std::variant<registry_error, created_room> create(std::string_view bank_id, std::string title);
+    std::shared_ptr<room_host> find(std::string_view room_id) const;
+    std::size_t room_count() const;
+
+  private:
+    const std::vector<std::shared_ptr<const domain::bank>> banks_;
+    const executor_for_room pick_executor_;
+    const limits& bounds_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::shared_ptr<room_host>, std::less<>> rooms_;
+};
+
+}  // namespace mockroom::net

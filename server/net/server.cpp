@@ -1,0 +1,113 @@
+#include "net/server.hpp"
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <csignal>
+#include <thread>
+
+#include "net/server_state.hpp"
+#include "net/sessions.hpp"
+
+namespace mockroom::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// One io_context run by N threads. Every room and every socket has its own strand, so each is
+// single-threaded without locks. (One context rather than one per thread: a handler on one
+// context may own a socket of another, which makes an orderly shutdown impossible.)
+struct server::impl {
+    impl(server_config cfg, std::vector<std::shared_ptr<const domain::bank>> banks)
+        : config(std::move(cfg)),
+          thread_count(config.threads != 0 ? config.threads
+                                           : std::max(1u, std::thread::hardware_concurrency())),
+          context(static_cast<int>(thread_count)),
+          state(config.bounds, config.web_root, config.public_url, std::move(banks),
+                [this](std::string_view) { return asio::make_strand(context); }),
+          acceptor(context) {}
+
+    void accept_next() {
+        acceptor.async_accept(asio::make_strand(context),
+                              [this](boost::system::error_code ec, tcp::socket socket) {
+                                  if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+                                      return;
+                                  }
+                                  if (!ec) {
+                                      // Small frames are the whole traffic: never wait for Nagle.
+                                      socket.set_option(tcp::no_delay(true), ec);
+                                      start_http_session(std::move(socket), state);
+                                  }
+                                  // Out of file descriptors and the like: keep accepting.
+                                  accept_next();
+                              });
+    }
+
+    server_config config;
+    unsigned thread_count;
+    asio::io_context context;
+    server_state state;
+    tcp::acceptor acceptor;
+    std::uint16_t bound_port = 0;
+    std::atomic<bool> stopped{false};
+};
+
+server::server(server_config config, std::vector<std::shared_ptr<const domain::bank>> banks)
+    : impl_(std::make_unique<impl>(std::move(config), std::move(banks))) {}
+
+server::~server() {
+    stop();
+}
+
+void server::start() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(impl_->config.host, ec);
+    if (ec) throw startup_error("'" + impl_->config.host + "' is not an IP address");
+    tcp::endpoint endpoint{address, impl_->config.port};
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        throw startup_error("cannot listen on " + impl_->config.host + ":" +
+                            std::to_string(impl_->config.port) + ": " + ec.message());
+    }
+    impl_->bound_port = acceptor.local_endpoint().port();
+    impl_->accept_next();
+}
+
+std::uint16_t server::port() const {
+    return impl_->bound_port;
+}
+const std::string& server::host() const {
+    return impl_->config.host;
+}
+
+void server::stop_on_signals() {
+    auto signals = std::make_shared<asio::signal_set>(impl_->context, SIGINT, SIGTERM);
+    signals->async_wait([this, signals](boost::system::error_code ec, int) {
+        if (!ec) stop();
+    });
+}
+
+void server::run() {
+    auto guard = asio::make_work_guard(impl_->context);
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < impl_->thread_count; ++i) {
+        threads.emplace_back([this] { impl_->context.run(); });
+    }
+    impl_->context.run();
+    for (auto& t : threads) t.join();
+}
+
+void server::stop() {
+    if (impl_->stopped.exchange(true)) return;
+    // Pending operations are abandoned; sessions are destroyed with the context.
+    impl_->context.stop();
+}
+
+}  // namespace mockroom::net

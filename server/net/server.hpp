@@ -1,0 +1,54 @@
+// The network server: one listener, HTTP (REST + static files) and WebSocket sessions, rooms
+// pinned to io_context threads. No Beast type leaks out of this header.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "domain/bank.hpp"
+#include "domain/limits.hpp"
+
+namespace mockroom::net {
+
+struct server_config {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::filesystem::path web_root;
+    std::string public_url;  // e.g. "https://interviews.example.com"; empty: from Host header
+    unsigned threads = 0;    // 0: one per core
+    limits bounds;
+};
+
+// A start-up problem worth one clear line (port taken, bad address).
+struct startup_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class server {
+  public:
+    server(server_config config, std::vector<std::shared_ptr<const domain::bank>> banks);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    // Binds and listens; throws startup_error. After this, port() is the real port.
+    void start();
+    std::uint16_t port() const;
+    const std::string& host() const;
+    // SIGINT and SIGTERM call stop(). Call before run().
+    void stop_on_signals();
+    // Runs the threads and blocks until stop(). Call once, after start().
+    void run();
+    // Thread-safe, idempotent. Closes the listener and every socket; run() then returns.
+    void stop();
+
+  private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace mockroom::net

@@ -1,0 +1,311 @@
+// WebSocket over a real loopback socket: joining by role, pushing questions, redaction at the
+// wire, presence, and every kind of bad input.
+#include <catch2/catch.hpp>
+
+#include "loopback.hpp"
+
+using namespace mockroom;
+using namespace mockroom::test;
+
+namespace {
+
+// Distinctive pieces of an answer: its start, middle and end, 40 bytes each.
+std::vector<std::string> answer_fingerprints(const std::string& answer) {
+    const std::size_t n = 40;
+    return {answer.substr(0, n), answer.substr(answer.size() / 2, n),
+            answer.substr(answer.size() - n)};
+}
+
+void require_no_sample_answers(const std::string& bytes, const domain::bank& bank) {
+    REQUIRE(bytes.find("sample_answer") == std::string::npos);
+    REQUIRE(bytes.find(canary) == std::string::npos);
+    for (const auto& q : bank.questions) {
+        for (const auto& piece : answer_fingerprints(q.sample_answer)) {
+            INFO("question " << q.number << ": " << piece);
+            REQUIRE(bytes.find(piece) == std::string::npos);
+        }
+    }
+}
+
+json push_bank_question(const std::string& id, int ref) {
+    return {{"type", "question.push"}, {"id", ref}, {"question", id}};
+}
+
+}  // namespace
+
+TEST_CASE("every question of the bank reaches every role; only interviewers see answers") {
+    running_server server;
+    auto room = create_room(server.port());
+    ws_client interviewer(server.port()), candidate(server.port()), observer(server.port());
+
+    auto welcome_i = interviewer.join(room.id, room.interviewer, "Grace", "tab-i");
+    REQUIRE(welcome_i["role"] == "interviewer");
+    REQUIRE(welcome_i["state"]["bank"]["questions"].size() == 10);
+    REQUIRE(welcome_i["state"]["bank"]["questions"][2]["sample_answer"] ==
+            seed_bank()->questions[2].sample_answer);
+    auto welcome_c = candidate.join(room.id, room.candidate, "Ada", "tab-c");
+    REQUIRE(welcome_c["role"] == "candidate");
+    REQUIRE(!welcome_c["state"].contains("bank"));
+    auto welcome_o = observer.join(room.id, room.observer, "Alan", "tab-o");
+    REQUIRE(welcome_o["role"] == "observer");
+
+    const auto& bank = *seed_bank();
+    for (const auto& q : bank.questions) interviewer.send(push_bank_question(q.id, q.number));
+    for (const auto& q : bank.questions) {
+        auto for_interviewer = interviewer.expect("question")["question"];
+        auto for_candidate = candidate.expect("question")["question"];
+        auto for_observer = observer.expect("question")["question"];
+        REQUIRE(for_interviewer["id"] == q.id);
+        REQUIRE(for_interviewer["seq"] == q.number);
+        REQUIRE(for_interviewer["sample_answer"] == q.sample_answer);
+        for (auto* copy : {&for_candidate, &for_observer}) {
+            REQUIRE((*copy)["id"] == q.id);
+            REQUIRE((*copy)["text"] == q.text);
+            REQUIRE((*copy)["difficulty"] == std::string(domain::to_string(q.level)));
+            REQUIRE((*copy)["pushed_at"].is_number_integer());
+            REQUIRE(!copy->contains("sample_answer"));
+        }
+    }
+    // A late joiner and a reconnect get the whole history, projected for their role.
+    ws_client late(server.port());
+    auto welcome_late = late.join(room.id, room.candidate, "Ada", "tab-c");
+    REQUIRE(welcome_late["you"] == welcome_c["you"]);  // same tab, same participant
+    REQUIRE(welcome_late["state"]["history"].size() == 10);
+    REQUIRE(welcome_late["state"]["current"]["id"] == "q10");
+
+    require_no_sample_answers(candidate.all_bytes(), bank);
+    require_no_sample_answers(observer.all_bytes(), bank);
+    require_no_sample_answers(late.all_bytes(), bank);
+    REQUIRE(interviewer.all_bytes().find(bank.questions[0].sample_answer.substr(0, 40)) !=
+            std::string::npos);
+}
+
+TEST_CASE("a canary in every sample answer never reaches a candidate or observer socket") {
+    running_server server;
+    auto room = create_room(server.port(), "canary");
+    ws_client interviewer(server.port()), candidate(server.port()), observer(server.port());
+    interviewer.join(room.id, room.interviewer, "Grace", "i1");
+    candidate.join(room.id, room.candidate, "Ada", "c1");
+    observer.join(room.id, room.observer, "Alan", "o1");
+
+    for (int n = 1; n <= 3; ++n) interviewer.send(push_bank_question("q" + std::to_string(n), n));
+    interviewer.send({{"type", "question.push"},
+                      {"custom", {{"text", "What is a GIL?"}, {"difficulty", "easy"}}}});
+    for (int n = 1; n <= 4; ++n) {
+        candidate.expect("question");
+        observer.expect("question");
+        interviewer.expect("question");
+    }
+    // Errors are a path too: a candidate asking for a question gets no answer text back.
+    candidate.send(push_bank_question("q1", 99));
+    auto error = candidate.expect("error");
+    REQUIRE(error["code"] == "forbidden");
+    REQUIRE(error["ref"] == 99);
+    // Reconnects and late joins: welcome with history.
+    ws_client again(server.port());
+    again.join(room.id, room.candidate, "Ada", "c1");
+    ws_client observer_again(server.port());
+    observer_again.join(room.id, room.observer, "Alan", "o2");
+
+    for (auto* client : {&candidate, &observer, &again, &observer_again}) {
+        REQUIRE(client->all_bytes().find(canary) == std::string::npos);
+        REQUIRE(client->all_bytes().find("sample_answer") == std::string::npos);
+    }
+    REQUIRE(interviewer.all_bytes().find(canary) != std::string::npos);
+}
+
+TEST_CASE("forbidden and invalid pushes change nothing") {
+    running_server server;
+    auto room = create_room(server.port());
+    ws_client interviewer(server.port()), candidate(server.port()), observer(server.port());
+    interviewer.join(room.id, room.interviewer, "Grace", "i");
+    candidate.join(room.id, room.candidate, "Ada", "c");
+    observer.join(room.id, room.observer, "Alan", "o");
+
+    candidate.send(push_bank_question("q1", 1));
+    REQUIRE(candidate.expect("error")["code"] == "forbidden");
+    observer.send({{"type", "question.push"},
+                   {"id", "x"},
+                   {"custom", {{"text", "sneaky"}, {"difficulty", "easy"}}}});
+    auto observer_error = observer.expect("error");
+    REQUIRE(observer_error["code"] == "forbidden");
+    REQUIRE(observer_error["ref"] == "x");
+    interviewer.send(push_bank_question("q99", 2));
+    REQUIRE(interviewer.expect("error")["code"] == "not_found");
+    interviewer.send(
+        {{"type", "question.push"}, {"custom", {{"text", "   "}, {"difficulty", "easy"}}}});
+    REQUIRE(interviewer.expect("error")["code"] == "bad_request");
+    interviewer.send({{"type", "question.push"},
+                      {"custom", {{"text", std::string(10'001, 'x')}, {"difficulty", "easy"}}}});
+    REQUIRE(interviewer.expect("error")["code"] == "too_large");
+
+    // Nobody received a question, and a newcomer sees an empty history.
+    ws_client second(server.port());
+    auto welcome = second.join(room.id, room.interviewer, "Linus", "i2");
+    REQUIRE(welcome["state"]["history"].empty());
+    REQUIRE(welcome["state"]["current"].is_null());
+    for (auto* client : {&interviewer, &candidate, &observer}) {
+        REQUIRE(client->all_bytes().find("\"type\":\"question\"") == std::string::npos);
+    }
+    // Several interviewers can join with the interviewer link, and either can push.
+    second.send(push_bank_question("q2", 3));
+    REQUIRE(interviewer.expect("question")["question"]["id"] == "q2");
+    REQUIRE(candidate.expect("question")["question"]["id"] == "q2");
+}
+
+TEST_CASE("bad room or token is unauthorized and closes with 1008") {
+    running_server server;
+    auto room = create_room(server.port());
+    auto other = create_room(server.port());
+    struct attempt {
+        std::string room, token;
+    };
+    for (const auto& a :
+         {attempt{room.id, "wrong-token-wrong-token"}, attempt{"nosuchroom", room.candidate},
+          attempt{other.id, room.interviewer}, attempt{room.id, ""}}) {
+        ws_client client(server.port());
+        client.send({{"type", "hello"},
+                     {"room", a.room},
+                     {"token", a.token},
+                     {"name", "Eve"},
+                     {"client", "eve"}});
+        auto error = client.expect("error");
+        REQUIRE(error["code"] == "unauthorized");
+        REQUIRE(client.wait_for_close() == 1008);
+    }
+}
+
+TEST_CASE("malformed messages get errors and the connection stays usable") {
+    running_server server;
+    auto room = create_room(server.port());
+    ws_client client(server.port());
+    // Before hello: commands are refused, the socket stays open.
+    client.send(push_bank_question("q1", 1));
+    REQUIRE(client.expect("error")["code"] == "unauthorized");
+    client.send({{"type", "hello"},
+                 {"room", room.id},
+                 {"token", room.interviewer},
+                 {"name", ""},
+                 {"client", "i"}});
+    REQUIRE(client.expect("error")["code"] == "bad_request");
+    client.join(room.id, room.interviewer, "Grace", "i");
+
+    const std::vector<std::string> garbage = {
+        "not json",
+        "[]",
+        "42",
+        R"({"no":"type"})",
+        R"({"type":7})",
+        R"({"type":"launch.missiles"})",
+        R"({"type":"question.push"})",
+        R"({"type":"question.push","question":5})",
+        R"({"type":"question.push","question":"q1","custom":{"text":"x","difficulty":"easy"}})",
+        R"({"type":"question.push","custom":{"text":"x","difficulty":"impossible"}})",
+        R"({"type":"question.push","custom":"text"})",
+        R"({"type":"question.push","id":{"a":1},"question":"q1"})",
+        R"({"type":"ping"})",
+        std::string(60'000, '['),
+        R"({"type":"hello","room":"\ud800","token":"x","name":"x","client":"x"})",
+    };
+    for (const auto& text : garbage) {
+        INFO(text.substr(0, 80));
+        client.send_text(text);
+        auto error = client.expect("error");
+        REQUIRE(error["code"] == "bad_request");
+        REQUIRE(!error["message"].get<std::string>().empty());
+    }
+    client.send({{"type", "hello"},
+                 {"room", room.id},
+                 {"token", room.interviewer},
+                 {"name", "Grace"},
+                 {"client", "i"}});
+    REQUIRE(client.expect("error")["message"] == "already joined");
+
+    // Still usable: a ping answers, a push works.
+    client.send({{"type", "ping"}, {"id", 1}, {"t0", 123.5}});
+    auto pong = client.expect("pong");
+    REQUIRE(pong["t0"] == 123.5);
+    REQUIRE(pong["t1"].get<std::int64_t>() <= pong["t2"].get<std::int64_t>());
+    client.send(push_bank_question("q1", 2));
+    REQUIRE(client.expect("question")["question"]["id"] == "q1");
+}
+
+TEST_CASE("a frame over the message limit closes with 1009") {
+    running_server server;
+    ws_client client(server.port());
+    client.send_text(std::string(70 * 1024, ' '));
+    REQUIRE(client.wait_for_close() == 1009);
+    REQUIRE(http_request(server.port(), "GET", "/healthz").status == 200);
+}
+
+TEST_CASE("a text frame that is not UTF-8 closes with 1007") {
+    running_server server;
+    ws_client client(server.port());
+    client.send_text("{\"type\":\"hello\xff\"}");
+    REQUIRE(client.wait_for_close() == 1007);
+}
+
+TEST_CASE("no hello before the deadline closes with 1008") {
+    limits bounds;
+    bounds.hello_timeout = std::chrono::milliseconds(200);
+    running_server server(bounds);
+    ws_client client(server.port());
+    REQUIRE(client.wait_for_close() == 1008);
+}
+
+TEST_CASE("presence follows join, disconnect, reconnect and leave") {
+    running_server server;
+    auto room = create_room(server.port());
+    ws_client interviewer(server.port());
+    auto me = interviewer.join(room.id, room.interviewer, "Grace", "i");
+    interviewer.expect("presence");
+
+    auto participant = [](const json& presence, const std::string& name) {
+        for (const auto& p : presence["participants"]) {
+            if (p["name"] == name) return p;
+        }
+        return json();
+    };
+    std::string candidate_id;
+    {
+        ws_client candidate(server.port());
+        candidate_id = candidate.join(room.id, room.candidate, "Ada", "c")["you"];
+        auto presence = interviewer.expect("presence");
+        REQUIRE(participant(presence, "Ada")["connected"] == true);
+        REQUIRE(participant(presence, "Ada")["role"] == "candidate");
+    }  // the candidate's socket drops without a goodbye
+    auto after_drop = interviewer.expect("presence");
+    REQUIRE(participant(after_drop, "Ada")["connected"] == false);
+
+    ws_client candidate(server.port());
+    REQUIRE(candidate.join(room.id, room.candidate, "Ada", "c")["you"] == candidate_id);
+    REQUIRE(participant(interviewer.expect("presence"), "Ada")["connected"] == true);
+
+    candidate.send({{"type", "leave"}});
+    auto after_leave = interviewer.expect("presence");
+    REQUIRE(participant(after_leave, "Ada").is_null());
+    REQUIRE(candidate.wait_for_close() == 1000);
+    REQUIRE(me["you"] == participant(after_leave, "Grace")["id"]);
+}
+
+TEST_CASE("a reader that falls behind is closed with 1013 and others are not held up") {
+    limits bounds;
+    bounds.max_queued_bytes = 64 * 1024;
+    bounds.max_history = 5'000;
+    running_server server(bounds);
+    auto room = create_room(server.port());
+    ws_client interviewer(server.port()), stalled(server.port());
+    interviewer.join(room.id, room.interviewer, "Grace", "i");
+    stalled.join(room.id, room.candidate, "Ada", "c");
+    interviewer.expect("presence");
+
+    // ~20 MB to a candidate that does not read: more than the kernel's socket buffers hold.
+    const int pushes = 2'000;
+    const std::string text(9'000, 'q');
+    for (int n = 0; n < pushes; ++n) {
+        interviewer.send(
+            {{"type", "question.push"}, {"custom", {{"text", text}, {"difficulty", "easy"}}}});
+        interviewer.expect("question");  // the interviewer keeps up, whatever the candidate does
+    }
+    REQUIRE(stalled.wait_for_close(std::chrono::seconds(20)) == 1013);
+}

@@ -29,8 +29,9 @@ if (( ${#missing[@]} > 0 )); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if (( node_major < 18 )); then
-    echo "deploy/install-deps.sh: Node.js 18 or newer is needed, found $(node --version)" >&2
+# Vite 8 and playwright-core need Node.js 20.19+. Debian 12's own nodejs is 18: on a machine
+# without a newer one, install Node.js 20 (e.g. from NodeSource's Debian repository) first.
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+    echo "deploy/install-deps.sh: Node.js 20.19 or newer is needed, found $(node --version)" >&2
     exit 1
 fi

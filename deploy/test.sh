@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/install-deps.sh --tests
-npm ci --no-audit --no-fund --loglevel=error
-npm run --silent build:web
+npm ci --no-audit --no-fund --loglevel=error  # web/dist is built by a CTest fixture
 
 jobs=$(nproc)
 

@@ -93,7 +93,7 @@ outcome room::disconnect(connection_id c, millis /*now*/) {
 
 outcome room::apply(connection_id c, const command& cmd, std::string_view ref, millis now) {
     if (!seat_of_connection_.contains(c)) {
-        return error_to(c, error_code::unauthorized, "say hello first", ref);
+        return error_to(c, error_code::bad_request, "say hello first", ref);
     }
     return std::visit(
         [&](const auto& cmd_value) -> outcome {

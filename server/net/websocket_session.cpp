@@ -118,7 +118,7 @@ class websocket_session : public connection,
                         protocol::encode_pong(m.id, m.t0, received_at, wall_clock_ms())));
                 } else {
                     if (!room_) {
-                        return send_error(domain::error_code::unauthorized, "say hello first",
+                        return send_error(domain::error_code::bad_request, "say hello first",
                                           message.ref);
                     }
                     room_->command(id_, std::move(m), std::move(message.ref));

@@ -99,7 +99,7 @@ ping read_ping(const json& message, std::string ref) {
     if (!t0.is_number() || !std::isfinite(t0.get<double>())) {
         throw field_error{"'t0' must be a number"};
     }
-    return ping{ref.empty() ? "null" : std::move(ref), t0.get<double>()};
+    return ping{ref.empty() ? "null" : std::move(ref), t0.dump()};
 }
 
 domain::push_question read_push(const json& message, const limits& bounds) {
@@ -126,7 +126,11 @@ client_message read_message(const json& message, const std::string& type, const 
     if (type == "ping") return read_ping(message, ref);
     if (type == "question.push") return domain::command{read_push(message, bounds)};
     if (type == "leave") return domain::command{domain::leave{}};
-    throw field_error{"unknown message type '" + type.substr(0, 40) + "'"};
+    std::size_t shown = std::min<std::size_t>(type.size(), 40);
+    while (shown > 0 && shown < type.size() && (static_cast<unsigned char>(type[shown]) & 0xc0) == 0x80) {
+        --shown;  // never cut a UTF-8 sequence in half
+    }
+    throw field_error{"unknown message type '" + type.substr(0, shown) + "'"};
 }
 
 // ---- encoding --------------------------------------------------------------------------
@@ -207,7 +211,10 @@ json welcome_json(const domain::welcome_event& w, domain::role recipient) {
 
 json error_json(error_code code, std::string_view message, std::string_view ref) {
     json j = {{"type", "error"}, {"code", domain::to_string(code)}, {"message", message}};
-    if (!ref.empty()) j["ref"] = json::parse(ref, nullptr, false);
+    if (!ref.empty()) {
+        auto parsed_ref = json::parse(ref, nullptr, false);
+        if (!parsed_ref.is_discarded()) j["ref"] = std::move(parsed_ref);
+    }
     return j;
 }
 
@@ -257,10 +264,10 @@ std::string encode_error(error_code code, std::string_view message, std::string_
     return dump(error_json(code, message, ref));
 }
 
-std::string encode_pong(std::string_view id, double t0, std::int64_t t1, std::int64_t t2) {
+std::string encode_pong(std::string_view id, std::string_view t0, std::int64_t t1, std::int64_t t2) {
     return dump({{"type", "pong"},
                  {"id", json::parse(id, nullptr, false)},
-                 {"t0", t0},
+                 {"t0", json::parse(t0, nullptr, false)},
                  {"t1", t1},
                  {"t2", t2}});
 }

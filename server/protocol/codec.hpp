@@ -27,7 +27,7 @@ struct hello {
 
 struct ping {
     std::string id;  // raw JSON of the client's id (echoed as "id")
-    double t0 = 0;   // the client's clock, echoed untouched
+    std::string t0;  // the client's clock as raw JSON, echoed byte for byte
 };
 
 using client_message = std::variant<hello, ping, domain::command>;
@@ -45,7 +45,7 @@ std::variant<protocol_error, parsed_message> parse_client_message(std::string_vi
 std::string encode(const domain::event& e, domain::role recipient);
 
 std::string encode_error(domain::error_code code, std::string_view message, std::string_view ref);
-std::string encode_pong(std::string_view id, double t0, std::int64_t t1, std::int64_t t2);
+std::string encode_pong(std::string_view id, std::string_view t0, std::int64_t t1, std::int64_t t2);
 
 // HTTP bodies
 struct create_room_request {

@@ -274,7 +274,7 @@ TEST_CASE("a disconnect keeps the participant listed, offline", "[room][disconne
     CHECK_FALSE(f.r.role_of(2).has_value());
 
     SECTION("a disconnected socket can no longer command") {
-        CHECK(only_error(f.r.apply(2, leave{}, "", t0), 2).code == error_code::unauthorized);
+        CHECK(only_error(f.r.apply(2, leave{}, "", t0), 2).code == error_code::bad_request);
     }
     SECTION("disconnecting an unknown or already closed socket tells nobody and changes nothing") {
         auto before = state_of(f.r);
@@ -311,7 +311,7 @@ TEST_CASE("leave removes the participant", "[room][leave]") {
 
     SECTION("the socket that left can no longer command, and its close changes nothing") {
         CHECK(only_error(f.r.apply(1, bank_push("q2"), "\"x\"", t0), 1).code ==
-              error_code::unauthorized);
+              error_code::bad_request);
         auto before = state_of(f.r);
         CHECK(f.r.disconnect(1, t0 + 4).empty());
         CHECK(state_of(f.r) == before);
@@ -347,7 +347,7 @@ TEST_CASE("leave removes the participant even while it has another socket open",
     const auto before = state_of(f.r);
     CHECK(f.r.disconnect(2, t0 + 60'000).empty());
     CHECK(state_of(f.r) == before);
-    CHECK(only_error(f.r.apply(2, bank_push("q1"), "", t0), 2).code == error_code::unauthorized);
+    CHECK(only_error(f.r.apply(2, bank_push("q1"), "", t0), 2).code == error_code::bad_request);
     // The interviewer's socket still works after the reindexing.
     CHECK(only_question(f.r.apply(1, bank_push("q1"), "", t0)).seq == 1);
 }
@@ -552,25 +552,25 @@ TEST_CASE("the history is bounded by max_history", "[room][push][limits]") {
     CHECK(f.r.history().size() == 3);
 }
 
-TEST_CASE("a command from a socket that never joined is unauthorized", "[room][auth]") {
+TEST_CASE("a command from a socket that never joined is a bad request", "[room][auth]") {
     fixture f;
     f.r.join(1, role::interviewer, "Grace", "g", t0);
     const auto before = state_of(f.r);
 
     const auto& push_error = only_error(f.r.apply(42, bank_push("q1"), "17", t0), 42);
-    CHECK(push_error.code == error_code::unauthorized);
+    CHECK(push_error.code == error_code::bad_request);
     CHECK(push_error.ref == "17");
     const auto& custom_error = only_error(f.r.apply(42, custom_push("hi"), "", t0), 42);
-    CHECK(custom_error.code == error_code::unauthorized);
+    CHECK(custom_error.code == error_code::bad_request);
     CHECK(custom_error.ref.empty());
-    CHECK(only_error(f.r.apply(42, leave{}, "\"bye\"", t0), 42).code == error_code::unauthorized);
+    CHECK(only_error(f.r.apply(42, leave{}, "\"bye\"", t0), 42).code == error_code::bad_request);
     CHECK(state_of(f.r) == before);
     CHECK(f.r.history().empty());
 
     // An empty room behaves the same.
     fixture empty;
     CHECK(only_error(empty.r.apply(1, bank_push("q1"), "", t0), 1).code ==
-          error_code::unauthorized);
+          error_code::bad_request);
     CHECK(empty.r.history().empty());
     CHECK(empty.r.participants().empty());
 }

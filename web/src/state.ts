@@ -1,0 +1,114 @@
+// The room as this client knows it, updated from server messages. Pure functions, no DOM.
+
+import type {
+  Bank,
+  BankQuestion,
+  Difficulty,
+  Participant,
+  Question,
+  Role,
+  RoomInfo,
+  ServerMessage,
+} from './protocol';
+
+export interface RoomModel {
+  role: Role;
+  you: string;
+  room: RoomInfo;
+  participants: Participant[];
+  current: Question | null;
+  /** every pushed question, newest first (seq descending), the current one included */
+  history: Question[];
+  bank: Bank | null;
+}
+
+/** Newest first, one entry per seq. */
+export function mergeHistory(history: readonly Question[], ...more: (Question | null)[]): Question[] {
+  const bySeq = new Map<number, Question>();
+  for (const q of history) bySeq.set(q.seq, q);
+  for (const q of more) if (q) bySeq.set(q.seq, q);
+  return [...bySeq.values()].sort((a, b) => b.seq - a.seq);
+}
+
+export type ModelChange = 'all' | 'question' | 'presence' | 'none';
+
+/**
+ * Applies one server message. `welcome` replaces the whole model with the server's; the
+ * result says what changed so the view re-renders only that part.
+ */
+export function applyMessage(
+  model: RoomModel | null,
+  msg: ServerMessage,
+): { model: RoomModel | null; change: ModelChange } {
+  switch (msg.type) {
+    case 'welcome':
+      return {
+        model: {
+          role: msg.role,
+          you: msg.you,
+          room: msg.room,
+          participants: msg.state.participants,
+          current: msg.state.current,
+          history: mergeHistory(msg.state.history, msg.state.current),
+          bank: msg.state.bank ?? null,
+        },
+        change: 'all',
+      };
+    case 'question': {
+      if (!model) return { model, change: 'none' };
+      const q = msg.question;
+      // An older push arriving late must not replace a newer current question.
+      const current = model.current && model.current.seq > q.seq ? model.current : q;
+      return {
+        model: { ...model, current, history: mergeHistory(model.history, q) },
+        change: 'question',
+      };
+    }
+    case 'presence':
+      if (!model) return { model, change: 'none' };
+      return { model: { ...model, participants: msg.participants }, change: 'presence' };
+    default:
+      return { model, change: 'none' };
+  }
+}
+
+export type DifficultyFilter = Difficulty | 'all';
+
+/** Case-insensitive search over question text and sample answer, plus a difficulty filter. */
+export function filterQuestions(
+  questions: readonly BankQuestion[],
+  query: string,
+  difficulty: DifficultyFilter,
+): BankQuestion[] {
+  const words = query.toLocaleLowerCase().split(/\s+/).filter((w) => w.length > 0);
+  return questions.filter((q) => {
+    if (difficulty !== 'all' && q.difficulty !== difficulty) return false;
+    if (words.length === 0) return true;
+    const haystack = `${q.text}\n${q.sample_answer}`.toLocaleLowerCase();
+    return words.every((w) => haystack.includes(w));
+  });
+}
+
+/** Participants in a stable order: connected first, then by role, then by name. */
+export function sortParticipants(participants: readonly Participant[]): Participant[] {
+  const roleOrder: Record<Role, number> = { interviewer: 0, candidate: 1, observer: 2 };
+  return [...participants].sort(
+    (a, b) =>
+      Number(b.connected) - Number(a.connected) ||
+      roleOrder[a.role] - roleOrder[b.role] ||
+      a.name.localeCompare(b.name),
+  );
+}
+
+export const BACKOFF_BASE_MS = 500;
+export const BACKOFF_CAP_MS = 10_000;
+
+/**
+ * Delay before reconnect attempt `attempt` (0 for the first retry): exponential growth from
+ * 500 ms capped at 10 s, with "equal jitter" (between half and all of that step) so that many
+ * clients dropped at once do not come back in lockstep. `random` is in [0, 1).
+ */
+export function backoffDelay(attempt: number, random: number = Math.random()): number {
+  const step = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(attempt, 30)));
+  return Math.round(step / 2 + (random * step) / 2);
+}

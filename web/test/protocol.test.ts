@@ -1,0 +1,161 @@
+// The client's decoder and builders against the golden examples in shared/protocol/examples.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  helloMessage,
+  httpErrorMessage,
+  leaveMessage,
+  parseBanksResponse,
+  parseCreatedRoom,
+  parseServerMessage,
+  pingMessage,
+  pushBankQuestion,
+  pushCustomQuestion,
+  validateName,
+  type ClientMessage,
+} from '../src/protocol';
+
+const EXAMPLES = fileURLToPath(new URL('../../shared/protocol/examples/', import.meta.url));
+const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).sort();
+const read = (name: string): string => readFileSync(path.join(EXAMPLES, name), 'utf8');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = (name: string): any => JSON.parse(read(name));
+
+const s2c = files.filter((f) => f.startsWith('s2c.'));
+const c2s = files.filter((f) => f.startsWith('c2s.'));
+
+/** The shape of a JSON value: same keys (recursively) and same JSON types. */
+function shape(v: unknown): unknown {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return v.map(shape);
+  if (typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape((v as Record<string, unknown>)[k])]));
+  }
+  return typeof v;
+}
+
+describe('server examples (s2c.*)', () => {
+  it('exist for every message the client reads', () => {
+    const types = new Set(s2c.map((f) => f.split('.')[1]));
+    for (const t of ['welcome', 'question', 'presence', 'pong', 'error']) expect(types).toContain(t);
+  });
+
+  it.each(s2c)('%s is accepted with the type its name says', (file) => {
+    const msg = parseServerMessage(read(file));
+    expect(msg, `${file} was rejected`).not.toBeNull();
+    expect(file.startsWith(`s2c.${msg!.type}.`)).toBe(true);
+  });
+
+  it.each(s2c.filter((f) => /\.(candidate|observer)\./.test(f)))('%s carries no bank and no sample answer', (file) => {
+    const text = read(file);
+    expect(text).not.toContain('sample_answer');
+    const msg = parseServerMessage(text);
+    if (msg?.type === 'welcome') expect(msg.state.bank).toBeUndefined();
+  });
+
+  it('decodes the interviewer welcome with its bank', () => {
+    const file = s2c.find((f) => f.startsWith('s2c.welcome.interviewer'));
+    expect(file).toBeDefined();
+    const msg = parseServerMessage(read(file!));
+    expect(msg?.type).toBe('welcome');
+    if (msg?.type !== 'welcome') return;
+    expect(msg.role).toBe('interviewer');
+    expect(msg.state.bank?.questions.length).toBeGreaterThan(0);
+    for (const q of msg.state.bank!.questions) expect(typeof q.sample_answer).toBe('string');
+  });
+});
+
+describe('parseServerMessage rejects what it cannot use', () => {
+  it.each([
+    ['not JSON', '{"type":'],
+    ['not an object', '[1,2]'],
+    ['no type', '{"participants":[]}'],
+    ['unknown type', '{"type":"gossip"}'],
+    ['bad difficulty', JSON.stringify({ type: 'question', question: { seq: 1, id: 'q1', number: 1, text: 't', difficulty: 'extreme', pushed_at: 1 } })],
+    ['missing text', JSON.stringify({ type: 'question', question: { seq: 1, id: 'q1', number: 1, difficulty: 'easy', pushed_at: 1 } })],
+    ['string seq', JSON.stringify({ type: 'question', question: { seq: '1', id: 'q1', number: 1, text: 't', difficulty: 'easy', pushed_at: 1 } })],
+    ['bad role', JSON.stringify({ type: 'presence', participants: [{ id: 'p1', name: 'A', role: 'admin', connected: true }] })],
+    ['error without message', '{"type":"error","code":"internal"}'],
+  ])('%s', (_why, text) => {
+    expect(parseServerMessage(text)).toBeNull();
+  });
+
+  it('accepts extra fields (forward compatible)', () => {
+    const msg = parseServerMessage('{"type":"error","code":"internal","message":"m","extra":{"x":1}}');
+    expect(msg?.type).toBe('error');
+  });
+
+  it('accepts a custom question (number null)', () => {
+    const q = { seq: 2, id: 'custom-2', number: null, text: 'Explain the GIL.', difficulty: 'hard', pushed_at: 5 };
+    expect(parseServerMessage(JSON.stringify({ type: 'question', question: q }))).toEqual({ type: 'question', question: q });
+  });
+});
+
+// Every client example has a builder that reproduces it from the example's own values.
+const builders: Record<string, (ex: any) => ClientMessage> = {
+  'c2s.hello.json': (ex) => helloMessage(ex.room, ex.token, ex.name, ex.client),
+  'c2s.question.push.bank.json': (ex) => pushBankQuestion(ex.question, ex.id),
+  'c2s.question.push.custom.json': (ex) => pushCustomQuestion(ex.custom.text, ex.custom.difficulty, ex.id),
+  'c2s.ping.json': (ex) => pingMessage(ex.id, ex.t0),
+  'c2s.leave.json': () => leaveMessage(),
+};
+
+describe('client examples (c2s.*)', () => {
+  it('exist for hello and both pushes', () => {
+    for (const f of ['c2s.hello.json', 'c2s.question.push.bank.json', 'c2s.question.push.custom.json']) {
+      expect(c2s).toContain(f);
+    }
+  });
+
+  it.each(c2s)('%s is what the client builds (same keys and types)', (file) => {
+    const build = builders[file];
+    expect(build, `no builder for ${file}`).toBeDefined();
+    const example = json(file);
+    const built = build!(example);
+    expect(shape(built)).toEqual(shape(example));
+    expect(built).toEqual(example);
+  });
+
+  it('leaves out the request id when there is none', () => {
+    expect(pushBankQuestion('q1')).toEqual({ type: 'question.push', question: 'q1' });
+    expect(Object.keys(pushCustomQuestion('t', 'easy'))).toEqual(['type', 'custom']);
+    expect(pushCustomQuestion('t', 'easy', 3)).toEqual({ type: 'question.push', id: 3, custom: { text: 't', difficulty: 'easy' } });
+  });
+});
+
+describe('HTTP examples', () => {
+  it('parses the bank list', () => {
+    const banks = parseBanksResponse(json('http.banks.response.json'));
+    expect(banks?.[0]?.id).toBe('python-developer');
+  });
+
+  it('parses a created room with its three links', () => {
+    const room = parseCreatedRoom(json('http.create-room.response.json'));
+    expect(room).not.toBeNull();
+    for (const role of ['interviewer', 'candidate', 'observer'] as const) {
+      expect(room!.links[role]).toMatch(/\/room\/[^#]+#token=/);
+    }
+  });
+
+  it('reads the message of an error body', () => {
+    expect(httpErrorMessage(json('http.error.json'))).toBe(json('http.error.json').error.message);
+    expect(httpErrorMessage({ nope: 1 })).toBeNull();
+  });
+});
+
+describe('validateName', () => {
+  it('accepts ordinary names and trims them', () => {
+    expect(validateName('  Ada Lovelace ')).toBeNull();
+    expect(validateName('Zoë')).toBeNull();
+  });
+  it('refuses empty, too long and control characters', () => {
+    expect(validateName('   ')).not.toBeNull();
+    expect(validateName('x'.repeat(65))).not.toBeNull();
+    expect(validateName('é'.repeat(33))).not.toBeNull(); // 66 bytes in UTF-8
+    expect(validateName('é'.repeat(32))).toBeNull(); // 64 bytes
+    expect(validateName('a\u0007b')).not.toBeNull();
+  });
+});

@@ -36,10 +36,6 @@ std::vector<std::shared_ptr<const mockroom::domain::bank>> load_banks(const fs::
         std::fprintf(stderr, "mockroom: skipped bank %s\n", error.to_string().c_str());
     }
     if (loaded.banks.empty()) die("no usable question bank in '" + dir.string() + "'");
-    for (const auto& bank : loaded.banks) {
-        std::fprintf(stderr, "mockroom: bank %s (%zu questions)\n", bank->id.c_str(),
-                     bank->questions.size());
-    }
     return std::move(loaded.banks);
 }
 
@@ -80,6 +76,11 @@ int main(int argc, char** argv) {
     while (!config.public_url.empty() && config.public_url.back() == '/')
         config.public_url.pop_back();
 
+    std::string bank_summary;
+    for (const auto& bank : banks) {
+        bank_summary += (bank_summary.empty() ? "" : ", ") + bank->id + " (" +
+                        std::to_string(bank->questions.size()) + " questions)";
+    }
     mockroom::net::server server(std::move(config), std::move(banks));
     try {
         server.start();
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
     }
     server.stop_on_signals();
 
+    std::fprintf(stderr, "mockroom: serving %s\n", bank_summary.c_str());
     std::cout << "listening on http://" << server.host() << ":" << server.port() << std::endl;
     server.run();
     std::fprintf(stderr, "mockroom: stopped\n");

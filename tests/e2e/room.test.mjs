@@ -188,6 +188,12 @@ test('an interviewer pushes question 3; candidate and observer see it at once, w
   await assertNoAnswers(observer, 'the observer');
 
   for (const p of [interviewer, candidate, observer]) assert.deepEqual(p.errors, [], 'no page errors');
+
+  // Tokens are secrets: the server never writes one to its output.
+  for (const link of [candidateLink, observerLink, interviewerLink]) {
+    const token = new URL(link).hash.slice('#token='.length);
+    assert.ok(!server.stderr().includes(token), 'a token appeared in the server log');
+  }
 });
 
 test('a reloaded candidate gets the current question back as the same participant', async () => {

@@ -26,6 +26,12 @@ struct limits {
     std::size_t max_name_bytes = 64;
     std::size_t max_client_id_bytes = 64;
     std::size_t max_question_bytes = 10'000;
+
+    // Notes
+    std::size_t max_document_units = 1 << 20;  // UTF-16 code units per document (1 MiB of ASCII)
+    std::size_t max_updates_per_push = 100;
+    std::size_t max_cursor_ranges = 32;
+    int cursor_messages_per_second = 20;  // relayed per socket; extra ones are dropped
 };
 
 }  // namespace mockroom

@@ -39,7 +39,42 @@ std::string_view to_string(error_code c) {
     return "internal";
 }
 
-room::room(room_info info, const limits& bounds) : info_(std::move(info)), bounds_(bounds) {}
+std::string_view to_string(doc_id d) {
+    return d == doc_id::shared ? "shared" : "private";
+}
+
+std::string_view to_string(language l) {
+    switch (l) {
+        case language::plain:
+            return "plain";
+        case language::markdown:
+            return "markdown";
+        case language::python:
+            return "python";
+    }
+    return "plain";
+}
+
+namespace {
+
+bool can_read(role r, doc_id d) {
+    return d == doc_id::shared || r == role::interviewer;
+}
+bool can_write(role r, doc_id d) {
+    return r == role::interviewer || (r == role::candidate && d == doc_id::shared);
+}
+
+}  // namespace
+
+room::room(room_info info, const limits& bounds)
+    : info_(std::move(info)),
+      bounds_(bounds),
+      shared_notes_(bounds.max_document_units, bounds.max_updates_per_push),
+      private_notes_(bounds.max_document_units, bounds.max_updates_per_push) {}
+
+const participant& room::participant_of(connection_id c) const {
+    return participants_[seat_of_connection_.at(c)];
+}
 
 std::optional<role> room::role_of(connection_id c) const {
     auto seat = seat_of_connection_.find(c);
@@ -47,8 +82,8 @@ std::optional<role> room::role_of(connection_id c) const {
     return participants_[seat->second].role_in_room;
 }
 
-outcome room::join(connection_id c, role r, std::string name, std::string client_id,
-                   millis /*now*/) {
+outcome room::join(connection_id c, role r, std::string name, std::string client_id, millis /*now*/,
+                   held_versions held) {
     if (seat_of_connection_.contains(c)) {
         return error_to(c, error_code::bad_request, "already joined", "");
     }
@@ -75,9 +110,10 @@ outcome room::join(connection_id c, role r, std::string name, std::string client
     seat_of_connection_[c] = static_cast<std::size_t>(same_person - participants_.begin());
 
     outcome out;
-    out.push_back(
-        {audience::only(c),
-         welcome_event{same_person->id, r, room_snapshot{&info_, participants_, history_}}});
+    out.push_back({audience::only(c),
+                   welcome_event{same_person->id, r,
+                                 room_snapshot{&info_, participants_, history_, language_}}});
+    sync_notes(c, r, held, out);
     auto presence = presence_to_everyone();
     out.insert(out.end(), presence.begin(), presence.end());
     return out;
@@ -86,9 +122,15 @@ outcome room::join(connection_id c, role r, std::string name, std::string client
 outcome room::disconnect(connection_id c, millis /*now*/) {
     auto seat = seat_of_connection_.find(c);
     if (seat == seat_of_connection_.end()) return {};  // never joined: nobody to tell
-    participants_[seat->second].open_connections--;
+    participant& gone = participants_[seat->second];
+    gone.open_connections--;
     seat_of_connection_.erase(seat);
-    return presence_to_everyone();
+    cursor_budgets_.erase(c);
+    outcome out;
+    if (!gone.connected()) drop_cursors(gone.id, out);
+    auto presence = presence_to_everyone();
+    out.insert(out.end(), presence.begin(), presence.end());
+    return out;
 }
 
 outcome room::apply(connection_id c, const command& cmd, std::string_view ref, millis now) {
@@ -100,6 +142,14 @@ outcome room::apply(connection_id c, const command& cmd, std::string_view ref, m
             using type = std::decay_t<decltype(cmd_value)>;
             if constexpr (std::is_same_v<type, push_question>) {
                 return push(c, cmd_value, ref, now);
+            } else if constexpr (std::is_same_v<type, notes_push>) {
+                return push_notes(c, cmd_value, ref);
+            } else if constexpr (std::is_same_v<type, notes_pull>) {
+                return pull_notes(c, cmd_value, ref);
+            } else if constexpr (std::is_same_v<type, set_language>) {
+                return change_language(c, cmd_value, ref);
+            } else if constexpr (std::is_same_v<type, cursor_update>) {
+                return move_cursor(c, cmd_value, ref, now);
             } else {
                 return leave_room(c);
             }
@@ -152,12 +202,147 @@ outcome room::leave_room(connection_id c) {
     // Leaving is for the person, not the socket: a stale socket of the same tab (one that has
     // not noticed its reconnect yet) goes too, so the participant cannot reappear offline.
     const std::size_t index = seat_of_connection_.at(c);
-    std::erase_if(seat_of_connection_, [&](const auto& seat) { return seat.second == index; });
+    outcome out;
+    drop_cursors(participants_[index].id, out);
+    std::erase_if(seat_of_connection_, [&](const auto& seat) {
+        if (seat.second != index) return false;
+        cursor_budgets_.erase(seat.first);
+        return true;
+    });
     participants_.erase(participants_.begin() + static_cast<std::ptrdiff_t>(index));
     for (auto& [connection, seat_index] : seat_of_connection_) {
         if (seat_index > index) --seat_index;
     }
-    return presence_to_everyone();
+    auto presence = presence_to_everyone();
+    out.insert(out.end(), presence.begin(), presence.end());
+    return out;
+}
+
+// ---- notes ----------------------------------------------------------------------------
+
+outcome room::push_notes(connection_id c, const notes_push& cmd, std::string_view ref) {
+    const participant& pusher = participant_of(c);
+    if (!can_write(pusher.role_in_room, cmd.doc)) {
+        return error_to(c, error_code::forbidden, "you cannot edit these notes", ref);
+    }
+    for (const auto& update : cmd.updates) {
+        if (update.client_id != pusher.client_id) {
+            return error_to(c, error_code::forbidden,
+                            "every update's clientID must be the client id sent in hello", ref);
+        }
+    }
+    auto result = mutable_document(cmd.doc).push(cmd.version, cmd.updates);
+    if (auto* refused = std::get_if<push_refused>(&result)) {
+        using reason = push_refused::reason;
+        const error_code code = refused->why == reason::version_ahead ? error_code::conflict
+                                : refused->why == reason::bad_length  ? error_code::bad_request
+                                                                      : error_code::too_large;
+        return error_to(c, code, refused->message, ref);
+    }
+    auto& accepted = std::get<push_accepted>(result);
+    if (accepted.accepted.empty()) return {};  // all of it was accepted before
+    return {{audience::readers_of(cmd.doc),
+             notes_updates_event{cmd.doc, accepted.from, std::move(accepted.accepted)}}};
+}
+
+outcome room::pull_notes(connection_id c, const notes_pull& cmd, std::string_view ref) {
+    if (!can_read(participant_of(c).role_in_room, cmd.doc)) {
+        return error_to(c, error_code::forbidden, "you cannot read these notes", ref);
+    }
+    const collab_document& doc = document(cmd.doc);
+    if (cmd.version > doc.version()) {
+        return {{audience::only(c), notes_snapshot_event{cmd.doc, doc.version(), doc.text()}}};
+    }
+    return {{audience::only(c),
+             notes_updates_event{cmd.doc, cmd.version, doc.updates_since(cmd.version)}}};
+}
+
+outcome room::change_language(connection_id c, const set_language& cmd, std::string_view ref) {
+    const participant& who = participant_of(c);
+    if (!can_write(who.role_in_room, doc_id::shared)) {
+        return error_to(c, error_code::forbidden,
+                        "only editors of the shared notes can change this", ref);
+    }
+    language_ = cmd.to;
+    return {{audience::everyone(), language_event{cmd.to, who.id}}};
+}
+
+outcome room::move_cursor(connection_id c, const cursor_update& cmd, std::string_view ref,
+                          millis now) {
+    const participant& who = participant_of(c);
+    if (!can_write(who.role_in_room, cmd.doc)) {
+        return error_to(c, error_code::forbidden, "you cannot place a cursor in these notes", ref);
+    }
+    const collab_document& doc = document(cmd.doc);
+    if (cmd.version > doc.version()) {
+        return error_to(c, error_code::conflict, "cursor version is ahead of the document", ref);
+    }
+    if (cmd.ranges.size() > bounds_.max_cursor_ranges) {
+        return error_to(c, error_code::too_large,
+                        "at most " + std::to_string(bounds_.max_cursor_ranges) + " ranges", ref);
+    }
+    const std::size_t length = doc.length_at(cmd.version);
+    for (const auto& [anchor, head] : cmd.ranges) {
+        if (anchor > length || head > length) {
+            return error_to(c, error_code::bad_request, "a cursor range is outside the document",
+                            ref);
+        }
+    }
+    // A token bucket per socket: a burst of a few, then the steady rate; the rest is dropped
+    // (a later cursor message supersedes it anyway).
+    const double rate = bounds_.cursor_messages_per_second;
+    auto& budget = cursor_budgets_[c];
+    budget.tokens =
+        std::min(rate / 4, budget.tokens + rate * double(now - budget.refilled_at) / 1000);
+    budget.refilled_at = now;
+    if (budget.tokens < 1) return {};
+    budget.tokens -= 1;
+
+    cursor_event moved{cmd.doc, who.id, doc.version(), {}};
+    for (const auto& [anchor, head] : cmd.ranges) {
+        moved.ranges.emplace_back(doc.map_to_head(anchor, cmd.version, -1),
+                                  doc.map_to_head(head, cmd.version, -1));
+    }
+    auto& placed = cursors_[static_cast<int>(cmd.doc)];
+    if (moved.ranges.empty()) {
+        placed.erase(who.id);
+    } else {
+        placed[who.id] = placed_cursor{moved.version, moved.ranges};
+    }
+    return {{audience::readers_of(cmd.doc, c), std::move(moved)}};
+}
+
+void room::sync_notes(connection_id c, role r, const held_versions& held, outcome& out) const {
+    for (doc_id d : {doc_id::shared, doc_id::private_notes}) {
+        if (!can_read(r, d)) continue;
+        const collab_document& doc = document(d);
+        const auto& version = d == doc_id::shared ? held.shared : held.private_notes;
+        if (version && *version <= doc.version()) {
+            out.push_back(
+                {audience::only(c), notes_updates_event{d, *version, doc.updates_since(*version)}});
+        } else {
+            out.push_back({audience::only(c), notes_snapshot_event{d, doc.version(), doc.text()}});
+        }
+        const std::string& self = participant_of(c).id;
+        for (const auto& [who, cursor] : cursors_[static_cast<int>(d)]) {
+            if (who == self) continue;
+            cursor_event current{d, who, doc.version(), {}};
+            for (const auto& [anchor, head] : cursor.ranges) {
+                current.ranges.emplace_back(doc.map_to_head(anchor, cursor.version, -1),
+                                            doc.map_to_head(head, cursor.version, -1));
+            }
+            out.push_back({audience::only(c), std::move(current)});
+        }
+    }
+}
+
+void room::drop_cursors(const std::string& participant_id, outcome& out) {
+    for (doc_id d : {doc_id::shared, doc_id::private_notes}) {
+        auto& placed = cursors_[static_cast<int>(d)];
+        if (placed.erase(participant_id) == 0) continue;
+        out.push_back(
+            {audience::readers_of(d), cursor_event{d, participant_id, document(d).version(), {}}});
+    }
 }
 
 outcome room::presence_to_everyone() const {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "domain/bank.hpp"
+#include "domain/document.hpp"
 #include "domain/limits.hpp"
 
 namespace mockroom::domain {
@@ -63,6 +64,19 @@ struct room_info {
     millis created_at = 0;
 };
 
+enum class doc_id { shared, private_notes };  // "shared", "private"
+std::string_view to_string(doc_id d);
+enum class language { plain, markdown, python };
+std::string_view to_string(language l);
+
+// Versions a reconnecting client already holds, per document (none: it holds nothing).
+struct held_versions {
+    std::optional<std::size_t> shared;
+    std::optional<std::size_t> private_notes;
+};
+
+using cursor_ranges = std::vector<std::pair<std::size_t, std::size_t>>;  // [anchor, head]
+
 // ---- commands (already authenticated: the connection's role is known to the room) -----
 
 struct custom_question {
@@ -73,8 +87,26 @@ struct push_question {
     std::variant<std::string, custom_question> what;  // bank question id, or an ad-hoc one
 };
 struct leave {};  // the participant leaves for good (a disconnect only marks it offline)
+struct notes_push {
+    doc_id doc = doc_id::shared;
+    std::size_t version = 0;
+    std::vector<text_update> updates;
+};
+struct notes_pull {
+    doc_id doc = doc_id::shared;
+    std::size_t version = 0;
+};
+struct set_language {
+    language to = language::plain;
+};
+struct cursor_update {
+    doc_id doc = doc_id::shared;
+    std::size_t version = 0;
+    cursor_ranges ranges;
+};
 
-using command = std::variant<push_question, leave>;
+using command =
+    std::variant<push_question, leave, notes_push, notes_pull, set_language, cursor_update>;
 
 // ---- outbound events -------------------------------------------------------------------
 
@@ -82,6 +114,7 @@ struct room_snapshot {
     const room_info* info = nullptr;  // valid while the room lives; encode before returning
     std::vector<participant> participants;
     std::vector<pushed_question> history;  // oldest first; the last one is current
+    language notes_language = language::plain;
 };
 struct welcome_event {
     std::string you;
@@ -100,13 +133,39 @@ struct error_event {
     std::string ref;  // the request's "id" as raw JSON text, or "" when it had none
 };
 
-using event = std::variant<welcome_event, presence_event, question_event, error_event>;
+struct notes_updates_event {
+    doc_id doc = doc_id::shared;
+    std::size_t from = 0;
+    std::vector<text_update> updates;
+};
+struct notes_snapshot_event {
+    doc_id doc = doc_id::shared;
+    std::size_t version = 0;
+    std::u16string text;
+};
+struct language_event {
+    language to = language::plain;
+    std::string by;  // participant id
+};
+struct cursor_event {
+    doc_id doc = doc_id::shared;
+    std::string participant;
+    std::size_t version = 0;
+    cursor_ranges ranges;  // empty: the cursor is gone
+};
+
+using event = std::variant<welcome_event, presence_event, question_event, error_event,
+                           notes_updates_event, notes_snapshot_event, language_event, cursor_event>;
 
 struct audience {
     enum class kind { everyone, one_connection } to = kind::everyone;
-    connection_id connection = 0;
+    connection_id connection = 0;    // one_connection: the target; everyone: left out (0: nobody)
+    bool interviewers_only = false;  // e.g. everything about the private notes
     static audience everyone() { return {}; }
     static audience only(connection_id c) { return {kind::one_connection, c}; }
+    static audience readers_of(doc_id d, connection_id except = 0) {
+        return {kind::everyone, except, d == doc_id::private_notes};
+    }
 };
 
 struct outbound {
@@ -122,7 +181,8 @@ class room {
     room(room_info info, const limits& bounds);
 
     // A socket authenticated as `r` says hello. Welcome to it, presence to everyone.
-    outcome join(connection_id c, role r, std::string name, std::string client_id, millis now);
+    outcome join(connection_id c, role r, std::string name, std::string client_id, millis now,
+                 held_versions held = {});
     // The socket closed. Its participant stays listed, offline once its last socket is gone.
     outcome disconnect(connection_id c, millis now);
     // A command from a joined socket. `ref` is echoed on errors about it.
@@ -133,11 +193,29 @@ class room {
     const std::vector<pushed_question>& history() const { return history_; }
     std::optional<role> role_of(connection_id c) const;
     std::size_t connection_count() const { return seat_of_connection_.size(); }
+    const collab_document& document(doc_id d) const {
+        return d == doc_id::shared ? shared_notes_ : private_notes_;
+    }
+    language notes_language() const { return language_; }
 
   private:
     outcome push(connection_id c, const push_question& cmd, std::string_view ref, millis now);
     outcome leave_room(connection_id c);
+    outcome push_notes(connection_id c, const notes_push& cmd, std::string_view ref);
+    outcome pull_notes(connection_id c, const notes_pull& cmd, std::string_view ref);
+    outcome change_language(connection_id c, const set_language& cmd, std::string_view ref);
+    outcome move_cursor(connection_id c, const cursor_update& cmd, std::string_view ref,
+                        millis now);
     outcome presence_to_everyone() const;
+    // The notes a newly joined socket needs: per readable document a snapshot or the updates
+    // since the version it holds, then the other participants' cursors.
+    void sync_notes(connection_id c, role r, const held_versions& held, outcome& out) const;
+    // Cursor removals for a participant that has gone (offline or left).
+    void drop_cursors(const std::string& participant_id, outcome& out);
+    const participant& participant_of(connection_id c) const;
+    collab_document& mutable_document(doc_id d) {
+        return d == doc_id::shared ? shared_notes_ : private_notes_;
+    }
     static outcome error_to(connection_id c, error_code code, std::string message,
                             std::string_view ref);
 
@@ -147,6 +225,21 @@ class room {
     std::vector<pushed_question> history_;
     std::unordered_map<connection_id, std::size_t> seat_of_connection_;  // -> participants_ index
     int next_participant_number_ = 1;
+
+    collab_document shared_notes_;
+    collab_document private_notes_;
+    language language_ = language::plain;
+    struct placed_cursor {
+        std::size_t version = 0;
+        cursor_ranges ranges;
+    };
+    // participant id -> cursor, per document
+    std::unordered_map<std::string, placed_cursor> cursors_[2];
+    struct cursor_budget {
+        double tokens = 0;
+        millis refilled_at = 0;
+    };
+    std::unordered_map<connection_id, cursor_budget> cursor_budgets_;
 };
 
 }  // namespace mockroom::domain

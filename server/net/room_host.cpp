@@ -38,8 +38,8 @@ void room_host::join(std::shared_ptr<connection> socket, domain::role r, protoco
                                   hello = std::move(hello)]() mutable {
         const auto c = socket->id();
         self->members_[c] = member{socket, r};
-        auto outcome =
-            self->room_.join(c, r, std::move(hello.name), std::move(hello.client), wall_clock_ms());
+        auto outcome = self->room_.join(c, r, std::move(hello.name), std::move(hello.client),
+                                        wall_clock_ms(), hello.notes);
         if (!self->room_.role_of(c)) {
             // Refused (e.g. the room is full): tell it, then let it go.
             self->deliver(std::move(outcome));
@@ -75,6 +75,7 @@ void room_host::disconnect(domain::connection_id c) {
 }
 
 void room_host::send_to(const member& m, shared_message frame) {
+    if (frame->empty()) return;  // the encoder found nothing this role may see
     if (auto socket = m.socket.lock()) socket->send(std::move(frame));
 }
 
@@ -90,6 +91,8 @@ void room_host::deliver(domain::outcome&& outcome) {
         // Serialize once per role, lazily, and share the bytes with every socket of that role.
         std::array<shared_message, domain::role_count> per_role;
         for (auto& [c, m] : members_) {
+            if (c == out.to.connection) continue;  // the sender of a relayed cursor
+            if (out.to.interviewers_only && m.role_in_room != domain::role::interviewer) continue;
             auto& frame = per_role[static_cast<std::size_t>(m.role_in_room)];
             if (!frame) {
                 frame =

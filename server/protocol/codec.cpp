@@ -3,6 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "protocol/change_json.hpp"
+
 namespace mockroom::protocol {
 namespace {
 
@@ -75,6 +77,70 @@ std::string read_ref(const json& message) {
     throw field_error{"'id' must be an integer or a string of at most 64 bytes"};
 }
 
+std::size_t count_field(const json& object, const char* name) {
+    const json& value = field(object, name);
+    if (!value.is_number_unsigned()) {
+        throw field_error{std::string("'") + name + "' must be a non-negative integer"};
+    }
+    return value.get<std::size_t>();
+}
+
+domain::held_versions read_held_versions(const json& notes) {
+    if (!notes.is_object()) throw field_error{"'notes' must be an object"};
+    domain::held_versions held;
+    if (notes.contains("shared")) held.shared = count_field(notes, "shared");
+    if (notes.contains("private")) held.private_notes = count_field(notes, "private");
+    return held;
+}
+
+domain::doc_id read_doc(const json& message) {
+    const std::string name = string_field(message, "doc", 16);
+    if (name == "shared") return domain::doc_id::shared;
+    if (name == "private") return domain::doc_id::private_notes;
+    throw field_error{"'doc' must be \"shared\" or \"private\""};
+}
+
+domain::notes_push read_notes_push(const json& message, const limits& bounds) {
+    domain::notes_push push{read_doc(message), count_field(message, "version"), {}};
+    const json& updates = field(message, "updates");
+    if (!updates.is_array()) throw field_error{"'updates' must be an array"};
+    for (std::size_t i = 0; i < updates.size(); ++i) {
+        const json& update = updates[i];
+        if (!update.is_object()) throw field_error{"each update must be an object"};
+        domain::text_update parsed;
+        parsed.client_id = string_field(update, "clientID", bounds.max_client_id_bytes);
+        auto changes = change_set_from_json(field(update, "changes"));
+        if (auto* error = std::get_if<std::string>(&changes)) {
+            throw field_error{"update " + std::to_string(i) + ": " + *error};
+        }
+        parsed.changes = std::move(std::get<domain::change_set>(changes));
+        push.updates.push_back(std::move(parsed));
+    }
+    return push;
+}
+
+domain::set_language read_language(const json& message) {
+    const std::string name = string_field(message, "language", 16);
+    if (name == "plain") return {domain::language::plain};
+    if (name == "markdown") return {domain::language::markdown};
+    if (name == "python") return {domain::language::python};
+    throw field_error{"'language' must be plain, markdown or python"};
+}
+
+domain::cursor_update read_cursor(const json& message) {
+    domain::cursor_update cursor{read_doc(message), count_field(message, "version"), {}};
+    const json& ranges = field(message, "ranges");
+    if (!ranges.is_array()) throw field_error{"'ranges' must be an array"};
+    for (const json& range : ranges) {
+        if (!range.is_array() || range.size() != 2 || !range[0].is_number_unsigned() ||
+            !range[1].is_number_unsigned()) {
+            throw field_error{"each range must be [anchor, head] with non-negative integers"};
+        }
+        cursor.ranges.emplace_back(range[0].get<std::size_t>(), range[1].get<std::size_t>());
+    }
+    return cursor;
+}
+
 hello read_hello(const json& message, const limits& bounds) {
     hello h;
     h.room = string_field(message, "room", max_id_bytes);
@@ -91,6 +157,7 @@ hello read_hello(const json& message, const limits& bounds) {
         throw field_error{"'client' must be 1 to " + std::to_string(bounds.max_client_id_bytes) +
                           " characters of A-Z a-z 0-9 _ -"};
     }
+    if (message.contains("notes")) h.notes = read_held_versions(message["notes"]);
     return h;
 }
 
@@ -126,8 +193,16 @@ client_message read_message(const json& message, const std::string& type, const 
     if (type == "ping") return read_ping(message, ref);
     if (type == "question.push") return domain::command{read_push(message, bounds)};
     if (type == "leave") return domain::command{domain::leave{}};
+    if (type == "notes.push") return domain::command{read_notes_push(message, bounds)};
+    if (type == "notes.pull") {
+        return domain::command{
+            domain::notes_pull{read_doc(message), count_field(message, "version")}};
+    }
+    if (type == "notes.language") return domain::command{read_language(message)};
+    if (type == "cursor") return domain::command{read_cursor(message)};
     std::size_t shown = std::min<std::size_t>(type.size(), 40);
-    while (shown > 0 && shown < type.size() && (static_cast<unsigned char>(type[shown]) & 0xc0) == 0x80) {
+    while (shown > 0 && shown < type.size() &&
+           (static_cast<unsigned char>(type[shown]) & 0xc0) == 0x80) {
         --shown;  // never cut a UTF-8 sequence in half
     }
     throw field_error{"unknown message type '" + type.substr(0, shown) + "'"};
@@ -195,7 +270,8 @@ json welcome_json(const domain::welcome_event& w, domain::role recipient) {
         {"participants", participants_json(w.state.participants)},
         {"current", w.state.history.empty() ? json(nullptr)
                                             : question_json(w.state.history.back(), recipient)},
-        {"history", std::move(history)}};
+        {"history", std::move(history)},
+        {"language", domain::to_string(w.state.notes_language)}};
     if (recipient == domain::role::interviewer) {
         state["bank"] = bank_json_for_interviewers(*info.question_bank);
     }
@@ -207,6 +283,26 @@ json welcome_json(const domain::welcome_event& w, domain::role recipient) {
               {"title", info.title},
               {"bank", {{"id", info.question_bank->id}, {"title", info.question_bank->title}}}}},
             {"state", std::move(state)}};
+}
+
+json updates_json(const std::vector<domain::text_update>& updates) {
+    json list = json::array();
+    for (const auto& update : updates) {
+        list.push_back(
+            {{"clientID", update.client_id}, {"changes", change_set_to_json(update.changes)}});
+    }
+    return list;
+}
+
+json ranges_json(const domain::cursor_ranges& ranges) {
+    json list = json::array();
+    for (const auto& [anchor, head] : ranges) list.push_back({anchor, head});
+    return list;
+}
+
+// Everything about the private notes is for interviewers only.
+bool may_see(domain::doc_id doc, domain::role recipient) {
+    return doc == domain::doc_id::shared || recipient == domain::role::interviewer;
 }
 
 json error_json(error_code code, std::string_view message, std::string_view ref) {
@@ -253,6 +349,29 @@ std::string encode(const domain::event& e, domain::role recipient) {
             } else if constexpr (std::is_same_v<type, domain::question_event>) {
                 return dump(
                     {{"type", "question"}, {"question", question_json(ev.question, recipient)}});
+            } else if constexpr (std::is_same_v<type, domain::notes_updates_event>) {
+                if (!may_see(ev.doc, recipient)) return {};
+                return dump({{"type", "notes.updates"},
+                             {"doc", domain::to_string(ev.doc)},
+                             {"from", ev.from},
+                             {"updates", updates_json(ev.updates)}});
+            } else if constexpr (std::is_same_v<type, domain::notes_snapshot_event>) {
+                if (!may_see(ev.doc, recipient)) return {};
+                return dump({{"type", "notes.snapshot"},
+                             {"doc", domain::to_string(ev.doc)},
+                             {"version", ev.version},
+                             {"text", utf16_to_utf8(ev.text)}});
+            } else if constexpr (std::is_same_v<type, domain::language_event>) {
+                return dump({{"type", "notes.language"},
+                             {"language", domain::to_string(ev.to)},
+                             {"by", ev.by}});
+            } else if constexpr (std::is_same_v<type, domain::cursor_event>) {
+                if (!may_see(ev.doc, recipient)) return {};
+                return dump({{"type", "cursor"},
+                             {"doc", domain::to_string(ev.doc)},
+                             {"participant", ev.participant},
+                             {"version", ev.version},
+                             {"ranges", ranges_json(ev.ranges)}});
             } else {
                 return dump(error_json(ev.code, ev.message, ev.ref));
             }
@@ -264,7 +383,8 @@ std::string encode_error(error_code code, std::string_view message, std::string_
     return dump(error_json(code, message, ref));
 }
 
-std::string encode_pong(std::string_view id, std::string_view t0, std::int64_t t1, std::int64_t t2) {
+std::string encode_pong(std::string_view id, std::string_view t0, std::int64_t t1,
+                        std::int64_t t2) {
     return dump({{"type", "pong"},
                  {"id", json::parse(id, nullptr, false)},
                  {"t0", json::parse(t0, nullptr, false)},

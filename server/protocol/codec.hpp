@@ -23,6 +23,7 @@ struct hello {
     std::string token;
     std::string name;
     std::string client;
+    domain::held_versions notes;  // for resuming the notes after a reconnect
 };
 
 struct ping {
@@ -41,7 +42,9 @@ std::variant<protocol_error, parsed_message> parse_client_message(std::string_vi
                                                                   const limits& bounds);
 
 // Encodes an event as the given role may see it. Only interviewers' copies carry the bank and
-// sample answers: the candidate and observer encoders have no code path to them.
+// sample answers: the candidate and observer encoders have no code path to them. Returns ""
+// for an event the role may not see at all (anything about the private notes): the caller
+// sends nothing.
 std::string encode(const domain::event& e, domain::role recipient);
 
 std::string encode_error(domain::error_code code, std::string_view message, std::string_view ref);

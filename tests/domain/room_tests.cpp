@@ -100,9 +100,12 @@ pushed_question only_question(const outcome& out) {
     return event_as<question_event>(out[0]).question;
 }
 
+// A join answers: the welcome, then the joiner's notes (snapshots, cursors) to it alone, then
+// presence to everyone.
 welcome_event welcome_in(const outcome& out, connection_id c) {
-    REQUIRE(out.size() == 2);
-    CHECK(to_only(out[0], c));
+    REQUIRE(out.size() >= 2);
+    for (std::size_t i = 0; i + 1 < out.size(); ++i) CHECK(to_only(out[i], c));
+    CHECK(std::holds_alternative<presence_event>(out.back().what));
     return event_as<welcome_event>(out[0]);
 }
 

@@ -1,0 +1,90 @@
+#include "domain/document.hpp"
+
+#include <algorithm>
+
+namespace mockroom::domain {
+
+std::size_t collab_document::length_at(std::size_t at_version) const {
+    // Each logged change records the length of the document it applied to.
+    return at_version < log_.size() ? log_[at_version].changes.length() : text_.size();
+}
+
+std::variant<push_refused, push_accepted> collab_document::push(
+    std::size_t base_version, const std::vector<text_update>& updates) {
+    using reason = push_refused::reason;
+    if (base_version > version()) {
+        return push_refused{reason::version_ahead, "version " + std::to_string(base_version) +
+                                                       " is ahead of the server's " +
+                                                       std::to_string(version())};
+    }
+    if (updates.size() > max_updates_per_push_) {
+        return push_refused{
+            reason::too_many_updates,
+            "at most " + std::to_string(max_updates_per_push_) + " updates per push"};
+    }
+    // The pushed updates form a chain starting at the document as it was at base_version.
+    std::size_t expected = length_at(base_version);
+    for (std::size_t i = 0; i < updates.size(); ++i) {
+        if (updates[i].changes.length() != expected) {
+            return push_refused{reason::bad_length,
+                                "update " + std::to_string(i) + " applies to a document of " +
+                                    std::to_string(updates[i].changes.length()) +
+                                    " units, but it has " + std::to_string(expected)};
+        }
+        expected = updates[i].changes.new_length();
+    }
+
+    // `others`: the updates accepted since base_version that are not the pusher's own, as a
+    // chain starting where the next pushed update starts. Each pushed update is mapped through
+    // the chain link by link, and the chain is moved past it.
+    std::vector<change_set> others;
+    std::size_t own_accepted = 0;
+    auto move_chain_past = [&others](change_set update) -> change_set {
+        for (auto& other : others) {
+            change_set other_after_update = other.map(update, /*before=*/true);
+            update = update.map(other);  // accepted first: its insertions go first
+            other = std::move(other_after_update);
+        }
+        return update;
+    };
+    for (std::size_t v = base_version; v < log_.size(); ++v) {
+        const auto& logged = log_[v];
+        if (own_accepted < updates.size() && updates[own_accepted].client_id == logged.client_id) {
+            // Already accepted (a resend after a lost confirmation): skip it, but move the
+            // others past the pusher's original, which the next pushed update builds on.
+            move_chain_past(updates[own_accepted].changes);
+            ++own_accepted;
+        } else {
+            others.push_back(logged.changes);
+        }
+    }
+
+    push_accepted result{version(), {}};
+    std::u16string text = text_;
+    for (std::size_t i = own_accepted; i < updates.size(); ++i) {
+        change_set rebased = move_chain_past(updates[i].changes);
+        if (rebased.new_length() > max_length_) {
+            return push_refused{reason::too_large, "the document would exceed " +
+                                                       std::to_string(max_length_) + " units"};
+        }
+        text = rebased.apply(text);
+        result.accepted.push_back({updates[i].client_id, std::move(rebased)});
+    }
+    text_ = std::move(text);
+    log_.insert(log_.end(), result.accepted.begin(), result.accepted.end());
+    return result;
+}
+
+std::vector<text_update> collab_document::updates_since(std::size_t from) const {
+    from = std::min(from, log_.size());
+    return {log_.begin() + static_cast<std::ptrdiff_t>(from), log_.end()};
+}
+
+std::size_t collab_document::map_to_head(std::size_t pos, std::size_t at_version, int assoc) const {
+    pos = std::min(pos, length_at(std::min(at_version, version())));
+    for (std::size_t v = at_version; v < log_.size(); ++v)
+        pos = log_[v].changes.map_pos(pos, assoc);
+    return pos;
+}
+
+}  // namespace mockroom::domain

@@ -1,0 +1,62 @@
+// A collaboratively edited document with the server as the central authority, in the model
+// of @codemirror/collab: the text, and the ordered log of accepted updates (version = number
+// of updates). Pure: no JSON, no sockets.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "domain/change_set.hpp"
+
+namespace mockroom::domain {
+
+struct text_update {
+    std::string client_id;  // CodeMirror's clientID: the pushing tab's client id
+    change_set changes;
+    bool operator==(const text_update&) const = default;
+};
+
+struct push_refused {
+    enum class reason { version_ahead, bad_length, too_many_updates, too_large } why;
+    std::string message;
+};
+
+struct push_accepted {
+    std::size_t from = 0;               // version before the first accepted update
+    std::vector<text_update> accepted;  // rebased; empty when all were accepted before
+};
+
+class collab_document {
+  public:
+    collab_document(std::size_t max_length, std::size_t max_updates_per_push)
+        : max_length_(max_length), max_updates_per_push_(max_updates_per_push) {}
+
+    std::size_t version() const { return log_.size(); }
+    const std::u16string& text() const { return text_; }
+    const std::vector<text_update>& log() const { return log_; }
+
+    // Updates based on `base_version` (<= version()). They are rebased over the updates accepted
+    // since then one update at a time (never composed first: composing changes where
+    // insertions at one position land), skipping the pusher's own already-accepted prefix by
+    // client id, so a resend after a lost confirmation is never applied twice. All or nothing.
+    std::variant<push_refused, push_accepted> push(std::size_t base_version,
+                                                   const std::vector<text_update>& updates);
+
+    // The accepted updates from `from` (<= version()) to the head.
+    std::vector<text_update> updates_since(std::size_t from) const;
+
+    // A position in the document at `at_version`, mapped to the head (for cursors).
+    std::size_t map_to_head(std::size_t pos, std::size_t at_version, int assoc) const;
+    std::size_t length_at(std::size_t at_version) const;
+
+  private:
+    std::u16string text_;
+    std::vector<text_update> log_;
+    std::size_t max_length_;
+    std::size_t max_updates_per_push_;
+};
+
+}  // namespace mockroom::domain

@@ -1,0 +1,216 @@
+#include "protocol/change_json.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace mockroom::protocol {
+namespace {
+
+using nlohmann::json;
+
+bool is_high_surrogate(char32_t unit) {
+    return unit >= 0xD800 && unit <= 0xDBFF;
+}
+bool is_low_surrogate(char32_t unit) {
+    return unit >= 0xDC00 && unit <= 0xDFFF;
+}
+
+// A non-negative integer no larger than max_change_units, or nullopt. nlohmann stores
+// non-negative literals as unsigned, but a json built in code may hold a signed or a float.
+std::optional<std::size_t> read_length(const json& value) {
+    if (value.is_number_unsigned()) {
+        const auto n = value.get<std::uint64_t>();
+        if (n <= max_change_units) return static_cast<std::size_t>(n);
+    } else if (value.is_number_integer()) {
+        const auto n = value.get<std::int64_t>();
+        if (n >= 0 && static_cast<std::uint64_t>(n) <= max_change_units) {
+            return static_cast<std::size_t>(n);
+        }
+    } else if (value.is_number_float()) {
+        const double d = value.get<double>();
+        if (d >= 0 && d <= static_cast<double>(max_change_units) && std::floor(d) == d) {
+            return static_cast<std::size_t>(d);
+        }
+    }
+    return std::nullopt;
+}
+
+std::string at(std::size_t index) {
+    return "changes[" + std::to_string(index) + "]";
+}
+
+// [n, line...] -> the replacement, or an error naming what is wrong.
+std::variant<std::string, domain::change_set::replace> read_replace(const json& part,
+                                                                    std::size_t index) {
+    if (part.empty()) return at(index) + ": an empty array";
+    const auto deleted = read_length(part[0]);
+    if (!deleted) {
+        return at(index) + ": the length must be an integer from 0 to " +
+               std::to_string(max_change_units);
+    }
+    domain::change_set::replace result{*deleted, {}};
+    for (std::size_t line = 1; line < part.size(); ++line) {
+        const json& text = part[line];
+        const std::string where = at(index) + "[" + std::to_string(line) + "]";
+        if (!text.is_string()) return where + ": a line must be a string";
+        const auto& utf8 = text.get_ref<const std::string&>();
+        if (utf8.find('\r') != std::string::npos) return where + ": a line cannot contain \\r";
+        if (utf8.find('\n') != std::string::npos) return where + ": a line cannot contain \\n";
+        auto units = utf8_to_utf16(utf8);
+        if (!units) return where + ": invalid UTF-8 or a lone surrogate";
+        if (line > 1) result.inserted.push_back(u'\n');
+        result.inserted.append(*units);
+        if (result.inserted.size() > max_change_units) return where + ": the insertion is too long";
+    }
+    return result;
+}
+
+}  // namespace
+
+std::variant<std::string, domain::change_set> change_set_from_json(const json& changes) {
+    if (!changes.is_array()) return std::string("changes: must be an array");
+    std::vector<domain::change_set::part> parts;
+    parts.reserve(changes.size());
+    std::size_t length = 0;      // of the document before
+    std::size_t new_length = 0;  // and after
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        const auto& part = changes[i];
+        if (part.is_number()) {
+            const auto kept = read_length(part);
+            if (!kept) {
+                return at(i) + ": a kept length must be an integer from 0 to " +
+                       std::to_string(max_change_units);
+            }
+            parts.emplace_back(domain::change_set::keep{*kept});
+            length += *kept;
+            new_length += *kept;
+        } else if (part.is_array()) {
+            auto replaced = read_replace(part, i);
+            if (auto* error = std::get_if<std::string>(&replaced)) return std::move(*error);
+            auto& r = std::get<domain::change_set::replace>(replaced);
+            length += r.deleted;
+            new_length += r.inserted.size();
+            parts.emplace_back(std::move(r));
+        } else {
+            return at(i) + ": must be a number or an array";
+        }
+        // Each step adds at most max_change_units, so the sums cannot overflow before this.
+        if (length > max_change_units || new_length > max_change_units) {
+            return std::string("changes: the document would be longer than ") +
+                   std::to_string(max_change_units) + " units";
+        }
+    }
+    return domain::change_set::from_parts(parts);
+}
+
+json change_set_to_json(const domain::change_set& changes) {
+    json result = json::array();
+    for (const auto& part : changes.parts()) {
+        if (const auto* k = std::get_if<domain::change_set::keep>(&part)) {
+            result.push_back(k->length);
+            continue;
+        }
+        const auto& r = std::get<domain::change_set::replace>(part);
+        json replaced = json::array({r.deleted});
+        if (!r.inserted.empty()) {
+            // One string per line, as CodeMirror's Text keeps them: "" before/after a leading
+            // or trailing '\n'.
+            std::u16string_view rest = r.inserted;
+            for (;;) {
+                const auto newline = rest.find(u'\n');
+                replaced.push_back(utf16_to_utf8(rest.substr(0, newline)));
+                if (newline == std::u16string_view::npos) break;
+                rest.remove_prefix(newline + 1);
+            }
+        }
+        result.push_back(std::move(replaced));
+    }
+    return result;
+}
+
+std::optional<std::u16string> utf8_to_utf16(std::string_view utf8) {
+    std::u16string result;
+    result.reserve(utf8.size());
+    std::size_t i = 0;
+    while (i < utf8.size()) {
+        const auto lead = static_cast<unsigned char>(utf8[i]);
+        if (lead < 0x80) {
+            result.push_back(static_cast<char16_t>(lead));
+            ++i;
+            continue;
+        }
+        // Sequence length and the smallest code point it may encode (anything lower is an
+        // overlong form).
+        std::size_t size = 0;
+        char32_t code = 0;
+        char32_t minimum = 0;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            size = 2;
+            code = lead & 0x1Fu;
+            minimum = 0x80;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            size = 3;
+            code = lead & 0x0Fu;
+            minimum = 0x800;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            size = 4;
+            code = lead & 0x07u;
+            minimum = 0x10000;
+        } else {
+            return std::nullopt;  // a continuation byte, C0/C1, or F5..FF
+        }
+        if (utf8.size() - i < size) return std::nullopt;
+        for (std::size_t k = 1; k < size; ++k) {
+            const auto next = static_cast<unsigned char>(utf8[i + k]);
+            if ((next & 0xC0u) != 0x80u) return std::nullopt;
+            code = (code << 6) | (next & 0x3Fu);
+        }
+        if (code < minimum || code > 0x10FFFF || is_high_surrogate(code) ||
+            is_low_surrogate(code)) {
+            return std::nullopt;
+        }
+        if (code < 0x10000) {
+            result.push_back(static_cast<char16_t>(code));
+        } else {
+            code -= 0x10000;
+            result.push_back(static_cast<char16_t>(0xD800 + (code >> 10)));
+            result.push_back(static_cast<char16_t>(0xDC00 + (code & 0x3FFu)));
+        }
+        i += size;
+    }
+    return result;
+}
+
+std::string utf16_to_utf8(std::u16string_view utf16) {
+    std::string result;
+    result.reserve(utf16.size());
+    for (std::size_t i = 0; i < utf16.size(); ++i) {
+        char32_t code = utf16[i];
+        if (is_high_surrogate(code) && i + 1 < utf16.size() && is_low_surrogate(utf16[i + 1])) {
+            code = 0x10000 + ((code - 0xD800) << 10) + (utf16[i + 1] - 0xDC00u);
+            ++i;
+        } else if (is_high_surrogate(code) || is_low_surrogate(code)) {
+            code = 0xFFFD;
+        }
+        if (code < 0x80) {
+            result.push_back(static_cast<char>(code));
+        } else if (code < 0x800) {
+            result.push_back(static_cast<char>(0xC0 | (code >> 6)));
+            result.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+        } else if (code < 0x10000) {
+            result.push_back(static_cast<char>(0xE0 | (code >> 12)));
+            result.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+            result.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+        } else {
+            result.push_back(static_cast<char>(0xF0 | (code >> 18)));
+            result.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+            result.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+            result.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+        }
+    }
+    return result;
+}
+
+}  // namespace mockroom::protocol

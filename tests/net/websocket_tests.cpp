@@ -310,3 +310,221 @@ TEST_CASE("a reader that falls behind is closed with 1013 and others are not hel
     }
     REQUIRE(stalled.wait_for_close(std::chrono::seconds(20)) == 1013);
 }
+
+// ---- notes --------------------------------------------------------------------------------
+
+namespace {
+
+json notes_push(const std::string& doc, std::size_t version, const std::string& client,
+                const json& changes, int id = 0) {
+    json push = {{"type", "notes.push"},
+                 {"doc", doc},
+                 {"version", version},
+                 {"updates", json::array({{{"clientID", client}, {"changes", changes}}})}};
+    if (id != 0) push["id"] = id;
+    return push;
+}
+
+json hello_with_notes(const created_room& room, const std::string& token, const std::string& client,
+                      const json& notes) {
+    return {{"type", "hello"}, {"room", room.id},  {"token", token},
+            {"name", "X"},     {"client", client}, {"notes", notes}};
+}
+
+}  // namespace
+
+TEST_CASE("notes: a push is confirmed to the pusher and sent to every reader") {
+    running_server server;
+    auto room = create_room(server.port());
+    ws_client interviewer(server.port()), candidate(server.port()), observer(server.port());
+    interviewer.join(room.id, room.interviewer, "Grace", "tab-i");
+    REQUIRE(interviewer.expect("notes.snapshot")["text"] == "");
+    candidate.join(room.id, room.candidate, "Ada", "tab-c");
+    auto snapshot = candidate.expect("notes.snapshot");
+    REQUIRE(snapshot["doc"] == "shared");
+    REQUIRE(snapshot["version"] == 0);
+    observer.join(room.id, room.observer, "Alan", "tab-o");
+
+    candidate.send(notes_push("shared", 0, "tab-c",
+                              json::array({json::array({0, "def f(x):", "  return x 😀"})})));
+    for (auto* client : {&interviewer, &candidate, &observer}) {
+        auto updates = client->expect("notes.updates");
+        REQUIRE(updates["doc"] == "shared");
+        REQUIRE(updates["from"] == 0);
+        REQUIRE(updates["updates"][0]["clientID"] == "tab-c");
+    }
+    // The observer reads but may not write; nobody may write as someone else.
+    observer.send(notes_push("shared", 1, "tab-o", json::array({json::array({0, "x"}), 22}), 5));
+    REQUIRE(observer.expect("error")["code"] == "forbidden");
+    interviewer.send(notes_push("shared", 1, "tab-c", json::array({json::array({0, "x"}), 22}), 6));
+    REQUIRE(interviewer.expect("error")["code"] == "forbidden");
+
+    // A late joiner's snapshot has the text, in UTF-8 on the wire.
+    ws_client late(server.port());
+    late.join(room.id, room.candidate, "Ada", "tab-late");
+    auto late_snapshot = late.expect("notes.snapshot");
+    REQUIRE(late_snapshot["text"] == "def f(x):\n  return x 😀");
+    REQUIRE(late_snapshot["version"] == 1);
+}
+
+TEST_CASE("notes: bad pushes get errors and change nothing") {
+    running_server server;
+    auto room = create_room(server.port());
+    ws_client interviewer(server.port());
+    interviewer.join(room.id, room.interviewer, "Grace", "i");
+    interviewer.send(notes_push("shared", 0, "i", json::array({json::array({0, "abc"})})));
+    interviewer.expect("notes.updates");
+
+    struct bad {
+        json message;
+        std::string code;
+    };
+    const std::vector<bad> cases = {
+        {notes_push("shared", 1, "i", json::array({json::array({0, "x\r\ny"}), 3})), "bad_request"},
+        {notes_push("shared", 1, "i", json::array({json::array({0, "x"}), 9})), "bad_request"},
+        {notes_push("shared", 5, "i", json::array({json::array({0, "x"}), 3})), "conflict"},
+        {notes_push("shared", 1, "i", json::array({-1})), "bad_request"},
+        {notes_push("shared", 1, "i", "not an array"), "bad_request"},
+        {notes_push("elsewhere", 1, "i", json::array({3})), "bad_request"},
+        {{{"type", "notes.push"}, {"doc", "shared"}, {"version", 1}, {"updates", 3}},
+         "bad_request"},
+        {{{"type", "notes.pull"}, {"doc", "shared"}, {"version", -1}}, "bad_request"},
+        {{{"type", "cursor"}, {"doc", "shared"}, {"version", 1}, {"ranges", {{9, 9}}}},
+         "bad_request"},
+        {{{"type", "notes.language"}, {"language", "cobol"}}, "bad_request"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.message.dump());
+        interviewer.send(c.message);
+        REQUIRE(interviewer.expect("error")["code"] == c.code);
+    }
+    ws_client reader(server.port());
+    reader.join(room.id, room.observer, "O", "o");
+    REQUIRE(reader.expect("notes.snapshot")["text"] == "abc");
+}
+
+TEST_CASE("notes: a document over its size cap is refused with too_large") {
+    limits bounds;
+    bounds.max_document_units = 100;
+    running_server server(bounds);
+    auto room = create_room(server.port());
+    ws_client interviewer(server.port());
+    interviewer.join(room.id, room.interviewer, "Grace", "i");
+    interviewer.send(
+        notes_push("shared", 0, "i", json::array({json::array({0, std::string(100, 'a')})})));
+    interviewer.expect("notes.updates");  // exactly at the cap
+    interviewer.send(notes_push("shared", 1, "i", json::array({100, json::array({0, "b"})}), 4));
+    auto error = interviewer.expect("error");
+    REQUIRE(error["code"] == "too_large");
+    REQUIRE(error["ref"] == 4);
+    ws_client reader(server.port());
+    reader.join(room.id, room.observer, "O", "o");
+    auto snapshot = reader.expect("notes.snapshot");
+    REQUIRE(snapshot["version"] == 1);
+    REQUIRE(snapshot["text"] == std::string(100, 'a'));
+}
+
+TEST_CASE("notes: a reconnect resumes from its version and a resend is not applied twice") {
+    running_server server;
+    auto room = create_room(server.port());
+    ws_client other(server.port());
+    other.join(room.id, room.interviewer, "Grace", "g");
+    const json x = json::array({json::array({0, "X"})});
+    {
+        ws_client first(server.port());
+        first.join(room.id, room.candidate, "Ada", "ada");
+        first.send(notes_push("shared", 0, "ada", x));
+        // The socket dies before the confirmation is read.
+    }
+    other.expect("notes.updates");
+    other.send(notes_push("shared", 1, "g", json::array({1, json::array({0, "!"})})));
+    other.expect("notes.updates");
+
+    ws_client again(server.port());
+    again.send(hello_with_notes(room, room.candidate, "ada", {{"shared", 0}}));
+    REQUIRE(again.expect("welcome")["you"].is_string());
+    auto resumed = again.expect("notes.updates");  // not a snapshot: it holds version 0
+    REQUIRE(resumed["from"] == 0);
+    REQUIRE(resumed["updates"].size() == 2);
+    REQUIRE(resumed["updates"][0]["clientID"] == "ada");
+    // The client did not see its confirmation in time and resends: nothing changes.
+    again.send(notes_push("shared", 0, "ada", x, 9));
+    again.send({{"type", "notes.pull"}, {"doc", "shared"}, {"version", 0}});
+    auto pulled = again.expect("notes.updates");
+    REQUIRE(pulled["updates"].size() == 2);
+    ws_client check(server.port());
+    check.join(room.id, room.observer, "O", "o");
+    REQUIRE(check.expect("notes.snapshot")["text"] == "X!");
+}
+
+TEST_CASE("notes: the private document never reaches a candidate or observer socket") {
+    running_server server;
+    auto room = create_room(server.port());
+    const std::string secret = "PRIVATE-CANARY-93c1";
+    ws_client interviewer(server.port());
+    interviewer.join(room.id, room.interviewer, "Grace", "i");
+    interviewer.send(notes_push("private", 0, "i", json::array({json::array({0, secret})})));
+    interviewer.expect("notes.updates");
+    interviewer.send(
+        {{"type", "cursor"}, {"doc", "private"}, {"version", 1}, {"ranges", {{3, 7}}}});
+
+    ws_client candidate(server.port()), observer(server.port());
+    candidate.join(room.id, room.candidate, "Ada", "c");
+    observer.join(room.id, room.observer, "Alan", "o");
+    // Every way in: a hello naming the private version, pulls, pushes, cursors.
+    ws_client resumed(server.port());
+    resumed.send(hello_with_notes(room, room.candidate, "c", {{"shared", 0}, {"private", 0}}));
+    resumed.expect("welcome");
+    for (auto* client : {&candidate, &observer, &resumed}) {
+        client->send({{"type", "notes.pull"}, {"doc", "private"}, {"version", 0}, {"id", 1}});
+        REQUIRE(client->expect("error")["code"] == "forbidden");
+        client->send(notes_push("private", 1, "c", json::array({json::array({0, "x"}), 19}), 2));
+        REQUIRE(client->expect("error")["code"] == "forbidden");
+        client->send({{"type", "cursor"},
+                      {"doc", "private"},
+                      {"version", 1},
+                      {"ranges", {{0, 0}}},
+                      {"id", 3}});
+        REQUIRE(client->expect("error")["code"] == "forbidden");
+    }
+    // More private activity while they are connected.
+    interviewer.send(
+        notes_push("private", 1, "i", json::array({19, json::array({0, " more " + secret})})));
+    interviewer.expect("notes.updates");
+    interviewer.send({{"type", "ping"}, {"t0", 1}});
+    interviewer.expect("pong");
+    candidate.send({{"type", "ping"}, {"t0", 1}});  // a round trip: anything sent before it is in
+    candidate.expect("pong");
+    observer.send({{"type", "ping"}, {"t0", 1}});
+    observer.expect("pong");
+
+    for (auto* client : {&candidate, &observer, &resumed}) {
+        REQUIRE(client->all_bytes().find(secret) == std::string::npos);
+        REQUIRE(client->all_bytes().find("\"private\"") == std::string::npos);
+    }
+    REQUIRE(interviewer.all_bytes().find(secret) != std::string::npos);
+}
+
+TEST_CASE("notes: cursors are relayed to the others and removed when their owner leaves") {
+    running_server server;
+    auto room = create_room(server.port());
+    ws_client interviewer(server.port());
+    interviewer.join(room.id, room.interviewer, "Grace", "i");
+    interviewer.send(notes_push("shared", 0, "i", json::array({json::array({0, "hello"})})));
+    interviewer.expect("notes.updates");
+    std::string candidate_id;
+    {
+        ws_client candidate(server.port());
+        candidate_id = candidate.join(room.id, room.candidate, "Ada", "c")["you"];
+        candidate.send(
+            {{"type", "cursor"}, {"doc", "shared"}, {"version", 1}, {"ranges", {{2, 4}}}});
+        auto cursor = interviewer.expect("cursor");
+        REQUIRE(cursor["participant"] == candidate_id);
+        REQUIRE(cursor["ranges"] == json::array({json::array({2, 4})}));
+        REQUIRE(candidate.next(std::chrono::milliseconds(100)).value_or(json())["type"] !=
+                "cursor");
+    }
+    auto removed = interviewer.expect("cursor");
+    REQUIRE(removed["participant"] == candidate_id);
+    REQUIRE(removed["ranges"].empty());
+}

@@ -61,6 +61,14 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--max-rooms", config.bounds.max_rooms, "rooms held at once")
         ->capture_default_str();
+    app.add_option("--messages-per-second", config.bounds.messages_per_second,
+                   "WebSocket messages accepted per socket and second (burst: twice that)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--rooms-per-minute", config.bounds.room_creations_per_minute,
+                   "rooms one client address may create per minute")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     CLI11_PARSE(app, argc, argv);
 
     auto banks = load_banks(banks_dir);

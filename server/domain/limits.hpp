@@ -13,6 +13,8 @@ struct limits {
     std::chrono::milliseconds hello_timeout{5000};   // upgrade to hello, else close 1008
     std::chrono::seconds idle_timeout{60};           // no traffic (pings answered) -> close
 
+    int messages_per_second = 100;  // per socket, with a burst of twice that; then rate_limited
+
     // HTTP
     std::size_t max_http_body_bytes = 64 * 1024;  // 413 above this
     std::size_t max_http_header_bytes = 8 * 1024;
@@ -20,6 +22,7 @@ struct limits {
 
     // Rooms
     std::size_t max_rooms = 10'000;
+    double room_creations_per_minute = 30;  // per client address, with a burst of as many
     std::size_t max_participants_per_room = 64;
     std::size_t max_history = 1'000;  // pushed questions per room
     std::size_t max_title_bytes = 200;

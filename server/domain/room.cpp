@@ -288,15 +288,9 @@ outcome room::move_cursor(connection_id c, const cursor_update& cmd, std::string
                             ref);
         }
     }
-    // A token bucket per socket: a burst of a few, then the steady rate; the rest is dropped
-    // (a later cursor message supersedes it anyway).
+    // Over the rate, cursor messages are dropped without an answer: the next one supersedes it.
     const double rate = bounds_.cursor_messages_per_second;
-    auto& budget = cursor_budgets_[c];
-    budget.tokens =
-        std::min(rate / 4, budget.tokens + rate * double(now - budget.refilled_at) / 1000);
-    budget.refilled_at = now;
-    if (budget.tokens < 1) return {};
-    budget.tokens -= 1;
+    if (!cursor_budgets_[c].take(now, rate, rate / 4)) return {};
 
     cursor_event moved{cmd.doc, who.id, doc.version(), {}};
     for (const auto& [anchor, head] : cmd.ranges) {

@@ -14,6 +14,7 @@
 #include "domain/bank.hpp"
 #include "domain/document.hpp"
 #include "domain/limits.hpp"
+#include "domain/rate_limit.hpp"
 
 namespace mockroom::domain {
 
@@ -235,11 +236,7 @@ class room {
     };
     // participant id -> cursor, per document
     std::unordered_map<std::string, placed_cursor> cursors_[2];
-    struct cursor_budget {
-        double tokens = 0;
-        millis refilled_at = 0;
-    };
-    std::unordered_map<connection_id, cursor_budget> cursor_budgets_;
+    std::unordered_map<connection_id, token_bucket> cursor_budgets_;
 };
 
 }  // namespace mockroom::domain

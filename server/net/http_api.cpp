@@ -89,13 +89,14 @@ string_response list_banks(const http_request& request, const server_state& stat
     return json_response(http::status::ok, {{"banks", std::move(banks)}}, request);
 }
 
-string_response create_room(const http_request& request, server_state& state) {
+string_response create_room(const http_request& request, server_state& state,
+                            const std::string& client_address) {
     auto parsed = protocol::parse_create_room(request.body(), state.bounds);
     if (auto* bad = std::get_if<protocol::protocol_error>(&parsed)) {
         return error_response(http::status::bad_request, bad->code, bad->message, request);
     }
     auto& body = std::get<protocol::create_room_request>(parsed);
-    auto created = state.rooms.create(body.bank, std::move(body.title));
+    auto created = state.rooms.create(body.bank, std::move(body.title), client_address);
     if (auto* failed = std::get_if<registry_error>(&created)) {
         return error_response(status_for(failed->code), failed->code, failed->message, request);
     }
@@ -175,7 +176,8 @@ string_response json_error(http::status status, error_code code, std::string_vie
     return response;
 }
 
-http::message_generator handle_http(http_request&& request, server_state& state) {
+http::message_generator handle_http(http_request&& request, server_state& state,
+                                    const std::string& client_address) {
     std::string_view target = request.target();
     std::string_view path = target.substr(0, target.find('?'));
     const auto method = request.method();
@@ -199,7 +201,7 @@ http::message_generator handle_http(http_request&& request, server_state& state)
             return error_response(http::status::method_not_allowed, error_code::bad_request,
                                   "use POST", request);
         }
-        return create_room(request, state);
+        return create_room(request, state, client_address);
     }
     if (path == "/api" || path.starts_with("/api/")) {
         return error_response(http::status::not_found, error_code::not_found,

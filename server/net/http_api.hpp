@@ -10,7 +10,9 @@ namespace mockroom::net {
 
 using http_request = boost::beast::http::request<boost::beast::http::string_body>;
 
-boost::beast::http::message_generator handle_http(http_request&& request, server_state& state);
+// `client_address` names the peer for rate limits; it is never logged.
+boost::beast::http::message_generator handle_http(http_request&& request, server_state& state,
+                                                  const std::string& client_address);
 
 // A JSON error in the one shape every API error has.
 boost::beast::http::response<boost::beast::http::string_body> json_error(

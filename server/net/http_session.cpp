@@ -69,7 +69,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
             stream_.expires_never();  // the WebSocket has its own timeouts
             return start_websocket_session(std::move(stream_), std::move(request), state_);
         }
-        write(handle_http(std::move(request), state_));
+        boost::system::error_code ec_address;
+        const auto peer = stream_.socket().remote_endpoint(ec_address);
+        write(handle_http(std::move(request), state_,
+                          ec_address ? std::string() : peer.address().to_string()));
     }
 
     void write(http::message_generator&& message) {

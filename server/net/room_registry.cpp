@@ -18,7 +18,8 @@ std::shared_ptr<const domain::bank> room_registry::find_bank(std::string_view id
 }
 
 std::variant<registry_error, created_room> room_registry::create(std::string_view bank_id,
-                                                                 std::string title) {
+                                                                 std::string title,
+                                                                 const std::string& requester) {
     auto bank = find_bank(bank_id);
     if (!bank) {
         return registry_error{domain::error_code::not_found,
@@ -32,7 +33,15 @@ std::variant<registry_error, created_room> room_registry::create(std::string_vie
     role_tokens hashes{hash_token(created.interviewer_token), hash_token(created.candidate_token),
                        hash_token(created.observer_token)};
 
+    using namespace std::chrono;
+    const auto now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
     std::lock_guard lock(mutex_);
+    if (creations_by_requester_.size() > 100'000) creations_by_requester_.clear();  // bound memory
+    const double per_minute = bounds_.room_creations_per_minute;
+    if (!creations_by_requester_[requester].take(now, per_minute / 60, per_minute)) {
+        return registry_error{domain::error_code::rate_limited,
+                              "too many rooms created from this address; try again in a minute"};
+    }
     if (rooms_.size() >= bounds_.max_rooms) {
         return registry_error{
             domain::error_code::rate_limited,
@@ -42,10 +51,7 @@ std::variant<registry_error, created_room> room_registry::create(std::string_vie
     do {
         id = random_token(9);  // 72 bits: 12 URL-safe characters
     } while (rooms_.contains(id));
-    using namespace std::chrono;
-    domain::room_info info{
-        id, created.title, bank,
-        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count()};
+    domain::room_info info{id, created.title, bank, now};
     created.host =
         std::make_shared<room_host>(pick_executor_(id), std::move(info), hashes, bounds_);
     rooms_.emplace(id, created.host);

@@ -13,6 +13,7 @@
 
 #include "domain/bank.hpp"
 #include "domain/limits.hpp"
+#include "domain/rate_limit.hpp"
 #include "net/room_host.hpp"
 
 namespace mockroom::net {
@@ -41,7 +42,9 @@ class room_registry {
     const std::vector<std::shared_ptr<const domain::bank>>& banks() const { return banks_; }
     std::shared_ptr<const domain::bank> find_bank(std::string_view id) const;
 
-    std::variant<registry_error, created_room> create(std::string_view bank_id, std::string title);
+    // `requester` (the client's address) is rate-limited: a single client cannot take every room.
+    std::variant<registry_error, created_room> create(std::string_view bank_id, std::string title,
+                                                      const std::string& requester);
     std::shared_ptr<room_host> find(std::string_view room_id) const;
     std::size_t room_count() const;
 
@@ -51,6 +54,7 @@ class room_registry {
     const limits& bounds_;
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<room_host>, std::less<>> rooms_;
+    std::map<std::string, domain::token_bucket> creations_by_requester_;
 };
 
 }  // namespace mockroom::net

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <deque>
 
+#include "domain/rate_limit.hpp"
 #include "net/sessions.hpp"
 #include "protocol/codec.hpp"
 
@@ -90,7 +91,10 @@ class websocket_session : public connection,
     void on_read(beast::error_code ec, std::size_t) {
         if (ec) return on_gone(ec);
         const std::int64_t received_at = wall_clock_ms();
-        if (!closing_) {
+        const double rate = state_.bounds.messages_per_second;
+        if (!closing_ && !message_budget_.take(received_at, rate, 2 * rate)) {
+            send_error(domain::error_code::rate_limited, "too many messages; slow down", "");
+        } else if (!closing_) {
             if (ws_.got_text()) {
                 auto data = buffer_.cdata();
                 handle_text({static_cast<const char*>(data.data()), data.size()}, received_at);
@@ -212,6 +216,7 @@ class websocket_session : public connection,
     beast::flat_buffer buffer_;
     asio::steady_timer hello_deadline_;
     std::shared_ptr<room_host> room_;  // set by a valid hello
+    domain::token_bucket message_budget_;
 
     std::deque<shared_message> queue_;
     std::size_t queued_bytes_ = 0;

@@ -53,16 +53,18 @@ std::variant<std::string, domain::change_set::replace> read_replace(const json& 
     domain::change_set::replace result{*deleted, {}};
     for (std::size_t line = 1; line < part.size(); ++line) {
         const json& text = part[line];
-        const std::string where = at(index) + "[" + std::to_string(line) + "]";
-        if (!text.is_string()) return where + ": a line must be a string";
+        auto error = [&](const char* what) {
+            return at(index) + "[" + std::to_string(line) + "]: " + what;
+        };
+        if (!text.is_string()) return error("a line must be a string");
         const auto& utf8 = text.get_ref<const std::string&>();
-        if (utf8.find('\r') != std::string::npos) return where + ": a line cannot contain \\r";
-        if (utf8.find('\n') != std::string::npos) return where + ": a line cannot contain \\n";
+        if (utf8.find('\r') != std::string::npos) return error("a line cannot contain \\r");
+        if (utf8.find('\n') != std::string::npos) return error("a line cannot contain \\n");
         auto units = utf8_to_utf16(utf8);
-        if (!units) return where + ": invalid UTF-8 or a lone surrogate";
+        if (!units) return error("invalid UTF-8 or a lone surrogate");
         if (line > 1) result.inserted.push_back(u'\n');
         result.inserted.append(*units);
-        if (result.inserted.size() > max_change_units) return where + ": the insertion is too long";
+        if (result.inserted.size() > max_change_units) return error("the insertion is too long");
     }
     return result;
 }

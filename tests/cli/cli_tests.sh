@@ -35,7 +35,8 @@ mkdir -p "$work/web" && echo '<!doctype html><title>t</title>' >"$work/web/index
 
 # --help lists every flag.
 help=$("$bin" --help)
-for flag in --host --port --banks --web --data --public-url --threads --max-rooms; do
+for flag in --host --port --banks --web --data --public-url --threads --max-rooms \
+    --messages-per-second --rooms-per-minute; do
     check "--help lists $flag" grep -q -- "$flag" <<<"$help"
 done
 

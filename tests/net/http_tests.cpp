@@ -145,3 +145,16 @@ TEST_CASE("malformed HTTP gets 400 and the server keeps serving") {
     REQUIRE(big_header.status == 431);
     REQUIRE(http_request(server.port(), "GET", "/healthz").status == 200);
 }
+
+TEST_CASE("one address cannot create rooms faster than the limit") {
+    limits bounds;
+    bounds.room_creations_per_minute = 5;
+    running_server server(bounds);
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(http_request(server.port(), "POST", "/api/rooms", R"({"bank":"canary"})").status ==
+                201);
+    }
+    require_error_shape(http_request(server.port(), "POST", "/api/rooms", R"({"bank":"canary"})"),
+                        429, "rate_limited");
+    REQUIRE(http_request(server.port(), "GET", "/api/banks").status == 200);  // reads still work
+}

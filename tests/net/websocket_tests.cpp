@@ -293,6 +293,7 @@ TEST_CASE("a reader that falls behind is closed with 1013 and others are not hel
     limits bounds;
     bounds.max_queued_bytes = 64 * 1024;
     bounds.max_history = 5'000;
+    bounds.messages_per_second = 1'000'000;  // this test floods on purpose
     running_server server(bounds);
     auto room = create_room(server.port());
     ws_client interviewer(server.port()), stalled(server.port());
@@ -527,4 +528,23 @@ TEST_CASE("notes: cursors are relayed to the others and removed when their owner
     auto removed = interviewer.expect("cursor");
     REQUIRE(removed["participant"] == candidate_id);
     REQUIRE(removed["ranges"].empty());
+}
+
+TEST_CASE("a socket sending faster than the limit gets rate_limited and stays open") {
+    limits bounds;
+    bounds.messages_per_second = 10;  // a burst of 20
+    running_server server(bounds);
+    ws_client client(server.port());
+    int pongs = 0, limited = 0;
+    for (int i = 0; i < 60; ++i) client.send({{"type", "ping"}, {"id", i}, {"t0", i}});
+    for (int i = 0; i < 60; ++i) {
+        auto message = client.next();
+        REQUIRE(message.has_value());
+        if ((*message)["type"] == "pong") ++pongs;
+        if ((*message)["type"] == "error" && (*message)["code"] == "rate_limited") ++limited;
+    }
+    CHECK(pongs >= 20);
+    CHECK(pongs < 60);
+    CHECK(pongs + limited == 60);
+    REQUIRE(http_request(server.port(), "GET", "/healthz").status == 200);
 }

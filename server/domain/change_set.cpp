@@ -70,7 +70,7 @@ struct builder {
 
 // Walks the sections of a change set, consuming them piece by piece (SectionIter).
 class cursor {
-public:
+  public:
     cursor(const std::vector<std::int64_t>& sections, const std::vector<std::u16string>& texts)
         : sections_(sections), texts_(texts) {
         next();
@@ -133,7 +133,7 @@ public:
         }
     }
 
-private:
+  private:
     const std::vector<std::int64_t>& sections_;
     const std::vector<std::u16string>& texts_;
     std::size_t next_ = 0;  // index in sections_ of the next pair to load
@@ -146,8 +146,9 @@ private:
 // mapSet: `a` rewritten to apply after `b`, both starting from the same document.
 builder map_sections(cursor a, cursor b, bool before) {
     builder out;
-    // Id of the last change of `a` whose insertion has been written. A change of `a` may be
-    // written in pieces (around `b`'s changes); only the first piece carries its text.
+    // Id of the last change of `a` whose insertion has been written (0: none yet; ids of real
+    // sections start at 2). A change of `a` may be written in pieces, around `b`'s changes;
+    // only the first piece carries its text.
     std::size_t written = 0;
     auto text_written = [&] { return written == a.id(); };
     for (;;) {
@@ -281,8 +282,8 @@ std::vector<change_set::part> change_set::parts() const {
             result.emplace_back(keep{to_size(len)});
         } else {
             const std::size_t pair = i / 2;
-            result.emplace_back(
-                replace{to_size(len), pair < inserted_.size() ? inserted_[pair] : std::u16string()});
+            result.emplace_back(replace{
+                to_size(len), pair < inserted_.size() ? inserted_[pair] : std::u16string()});
         }
     }
     return result;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstdio>
 
 namespace mockroom::net {
 namespace {
@@ -52,11 +53,22 @@ void room_host::join(std::shared_ptr<connection> socket, domain::role r, protoco
 }
 
 void room_host::command(domain::connection_id c, domain::command cmd, std::string ref) {
-    boost::asio::post(executor_,
-                      [self = shared_from_this(), c, cmd = std::move(cmd), ref = std::move(ref)] {
-                          self->deliver(self->room_.apply(c, cmd, ref, wall_clock_ms()));
-                          if (std::holds_alternative<domain::leave>(cmd)) self->close_unseated();
-                      });
+    boost::asio::post(executor_, [self = shared_from_this(), c, cmd = std::move(cmd),
+                                  ref = std::move(ref)] {
+        domain::outcome outcome;
+        try {
+            outcome = self->room_.apply(c, cmd, ref, wall_clock_ms());
+        } catch (const std::exception& e) {
+            // The domain validates before it changes anything, so this is a bug: answer it, log
+            // it, and keep the room (and the server) running.
+            std::fprintf(stderr, "mockroom: room %s: internal error: %s\n", self->id_.c_str(),
+                         e.what());
+            outcome = {{domain::audience::only(c),
+                        domain::error_event{domain::error_code::internal, "internal error", ref}}};
+        }
+        self->deliver(std::move(outcome));
+        if (std::holds_alternative<domain::leave>(cmd)) self->close_unseated();
+    });
 }
 
 void room_host::close_unseated() {

@@ -58,6 +58,18 @@ export class RoomConnection {
     this.setState({ kind: 'stopped', reason });
   }
 
+  /**
+   * Drops the socket and joins again at once, with a fresh `hello` (e.g. so the server sends
+   * a snapshot of a notes document the client has to reload).
+   */
+  restart(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.dropSocket();
+    this.attempt = 0;
+    this.connect();
+  }
+
   get connected(): boolean {
     return this.state.kind === 'connected';
   }

@@ -7,6 +7,29 @@ export type Difficulty = 'easy' | 'medium' | 'hard';
 export const ROLES: readonly Role[] = ['interviewer', 'candidate', 'observer'];
 export const DIFFICULTIES: readonly Difficulty[] = ['easy', 'medium', 'hard'];
 
+/** The two collaborative documents of a room. */
+export type NotesDoc = 'shared' | 'private';
+/** Highlighting of the shared pad (a room setting). */
+export type NotesLanguage = 'plain' | 'markdown' | 'python';
+
+export const NOTES_DOCS: readonly NotesDoc[] = ['shared', 'private'];
+export const NOTES_LANGUAGES: readonly NotesLanguage[] = ['plain', 'markdown', 'python'];
+
+/**
+ * CodeMirror's `ChangeSet.toJSON()`: a number keeps that many UTF-16 units, `[n]` deletes n,
+ * `[n, "line1", "line2", ...]` replaces n units with the lines joined by "\n".
+ */
+export type ChangeSetJSON = (number | [number, ...string[]])[];
+
+/** One accepted (or to be pushed) update of a document. */
+export interface NotesUpdateJSON {
+  clientID: string;
+  changes: ChangeSetJSON;
+}
+
+/** `[anchor, head]` in UTF-16 units. */
+export type CursorRange = [number, number];
+
 /** A pushed question (`current`, `history` entries, `question` messages). */
 export interface Question {
   seq: number;
@@ -60,6 +83,8 @@ export interface RoomState {
   history: Question[];
   /** interviewers only */
   bank?: Bank;
+  /** highlighting of the shared pad; absent from servers older than notes (means plain) */
+  language?: NotesLanguage;
 }
 
 export interface WelcomeMessage {
@@ -95,12 +120,50 @@ export interface ErrorMessage {
   ref?: string | number | null;
 }
 
+export interface NotesUpdatesMessage {
+  type: 'notes.updates';
+  doc: NotesDoc;
+  /** the version before the first update */
+  from: number;
+  updates: NotesUpdateJSON[];
+}
+
+export interface NotesSnapshotMessage {
+  type: 'notes.snapshot';
+  doc: NotesDoc;
+  version: number;
+  text: string;
+}
+
+export interface RemoteCursorMessage {
+  type: 'cursor';
+  doc: NotesDoc;
+  version: number;
+  participant: string;
+  /** empty: the participant's cursor is gone */
+  ranges: CursorRange[];
+}
+
+export interface NotesLanguageMessage {
+  type: 'notes.language';
+  language: NotesLanguage;
+  /** the participant who changed it */
+  by: string;
+}
+
+export type NotesServerMessage =
+  | NotesUpdatesMessage
+  | NotesSnapshotMessage
+  | RemoteCursorMessage
+  | NotesLanguageMessage;
+
 export type ServerMessage =
   | WelcomeMessage
   | QuestionMessage
   | PresenceMessage
   | PongMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | NotesServerMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Decoding. Each guard checks the fields the client relies on; unknown extra fields are allowed
@@ -126,6 +189,15 @@ function isRole(v: unknown): v is Role {
 export function isDifficulty(v: unknown): v is Difficulty {
   return (DIFFICULTIES as readonly unknown[]).includes(v);
 }
+function isCount(v: unknown): v is number {
+  return isInteger(v) && v >= 0;
+}
+export function isNotesDoc(v: unknown): v is NotesDoc {
+  return (NOTES_DOCS as readonly unknown[]).includes(v);
+}
+export function isNotesLanguage(v: unknown): v is NotesLanguage {
+  return (NOTES_LANGUAGES as readonly unknown[]).includes(v);
+}
 function isRequestId(v: unknown): v is string | number {
   return isString(v) || isInteger(v);
 }
@@ -144,6 +216,26 @@ export function isQuestion(v: unknown): v is Question {
     isInteger(v.pushed_at) &&
     (v.sample_answer === undefined || isString(v.sample_answer))
   );
+}
+
+/** The JSON form of a change set (lengths are checked against the document when applied). */
+export function isChangeSetJSON(v: unknown): v is ChangeSetJSON {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (part) =>
+        isCount(part) ||
+        (Array.isArray(part) && part.length >= 1 && isCount(part[0]) && part.slice(1).every(isString)),
+    )
+  );
+}
+
+function isNotesUpdate(v: unknown): v is NotesUpdateJSON {
+  return isObject(v) && isString(v.clientID) && isChangeSetJSON(v.changes);
+}
+
+function isCursorRange(v: unknown): v is CursorRange {
+  return Array.isArray(v) && v.length === 2 && isCount(v[0]) && isCount(v[1]);
 }
 
 function isBankQuestion(v: unknown): v is BankQuestion {
@@ -191,7 +283,8 @@ function isRoomState(v: unknown): v is RoomState {
     isArrayOf(v.participants, isParticipant) &&
     (v.current === null || isQuestion(v.current)) &&
     isArrayOf(v.history, isQuestion) &&
-    (v.bank === undefined || isBank(v.bank))
+    (v.bank === undefined || isBank(v.bank)) &&
+    (v.language === undefined || isNotesLanguage(v.language))
   );
 }
 
@@ -212,6 +305,14 @@ function isServerMessage(v: unknown): v is ServerMessage {
         isString(v.message) &&
         (v.ref === undefined || v.ref === null || isRequestId(v.ref))
       );
+    case 'notes.updates':
+      return isNotesDoc(v.doc) && isCount(v.from) && isArrayOf(v.updates, isNotesUpdate);
+    case 'notes.snapshot':
+      return isNotesDoc(v.doc) && isCount(v.version) && isString(v.text);
+    case 'cursor':
+      return isNotesDoc(v.doc) && isCount(v.version) && isString(v.participant) && isArrayOf(v.ranges, isCursorRange);
+    case 'notes.language':
+      return isNotesLanguage(v.language) && isString(v.by);
     default:
       return false;
   }
@@ -234,12 +335,16 @@ export function parseServerMessage(text: string): ServerMessage | null {
 // ---------------------------------------------------------------------------------------------
 // Client to server.
 
+/** The document versions a client holds, for resuming (absent: it holds nothing). */
+export type HeldVersions = Partial<Record<NotesDoc, number>>;
+
 export interface HelloMessage {
   type: 'hello';
   room: string;
   token: string;
   name: string;
   client: string;
+  notes?: HeldVersions;
 }
 
 export interface PushBankQuestionMessage {
@@ -264,15 +369,83 @@ export interface LeaveMessage {
   type: 'leave';
 }
 
+export interface NotesPushMessage {
+  type: 'notes.push';
+  id?: string | number;
+  doc: NotesDoc;
+  /** the version the updates are based on (the client's synced version) */
+  version: number;
+  updates: NotesUpdateJSON[];
+}
+
+export interface NotesPullMessage {
+  type: 'notes.pull';
+  doc: NotesDoc;
+  version: number;
+}
+
+export interface CursorMessage {
+  type: 'cursor';
+  doc: NotesDoc;
+  version: number;
+  ranges: CursorRange[];
+}
+
+export interface SetNotesLanguageMessage {
+  type: 'notes.language';
+  id?: string | number;
+  language: NotesLanguage;
+}
+
 export type ClientMessage =
   | HelloMessage
   | PushBankQuestionMessage
   | PushCustomQuestionMessage
   | PingMessage
-  | LeaveMessage;
+  | LeaveMessage
+  | NotesPushMessage
+  | NotesPullMessage
+  | CursorMessage
+  | SetNotesLanguageMessage;
 
-export function helloMessage(room: string, token: string, name: string, client: string): HelloMessage {
-  return { type: 'hello', room, token, name, client };
+/** `notes` is left out when the client holds no document (a fresh join). */
+export function helloMessage(
+  room: string,
+  token: string,
+  name: string,
+  client: string,
+  notes?: HeldVersions,
+): HelloMessage {
+  const hello: HelloMessage = { type: 'hello', room, token, name, client };
+  if (notes && Object.keys(notes).length > 0) hello.notes = { ...notes };
+  return hello;
+}
+
+export const MAX_UPDATES_PER_PUSH = 100;
+export const MAX_NOTES_LENGTH = 1_048_576;
+export const MAX_CURSOR_RANGES = 32;
+
+export function notesPush(
+  doc: NotesDoc,
+  version: number,
+  updates: NotesUpdateJSON[],
+  id?: string | number,
+): NotesPushMessage {
+  return id === undefined
+    ? { type: 'notes.push', doc, version, updates }
+    : { type: 'notes.push', id, doc, version, updates };
+}
+
+export function notesPull(doc: NotesDoc, version: number): NotesPullMessage {
+  return { type: 'notes.pull', doc, version };
+}
+
+export function cursorMessage(doc: NotesDoc, version: number, ranges: CursorRange[]): CursorMessage {
+  return { type: 'cursor', doc, version, ranges };
+}
+
+export function setNotesLanguage(language: NotesLanguage, id?: string | number): SetNotesLanguageMessage {
+  return id === undefined ? { type: 'notes.language', language } : { type: 'notes.language', id, language };
 }
 
 export function pushBankQuestion(question: string, id?: string | number): PushBankQuestionMessage {

@@ -2,7 +2,16 @@
 
 import { RoomConnection, type ConnectionState } from './connection';
 import { h, replaceChildren } from './dom';
-import { helloMessage, leaveMessage, validateName, type ClientMessage, type ErrorMessage, type ServerMessage } from './protocol';
+import { NotesController } from './notes-ui';
+import {
+  helloMessage,
+  leaveMessage,
+  validateName,
+  type ClientMessage,
+  type ErrorMessage,
+  type HeldVersions,
+  type ServerMessage,
+} from './protocol';
 import { rememberName, rememberedName, tabClientId, webSocketUrl } from './route';
 import { applyMessage, type RoomModel } from './state';
 import { audienceView, interviewerView, type RoleView } from './views';
@@ -47,6 +56,9 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
   let model: RoomModel | null = null;
   let view: RoleView | null = null;
   let viewRole: string | null = null;
+  let notes: NotesController | null = null;
+  /** the notes versions named in the last hello */
+  let helloNotes: HeldVersions = {};
   let welcomedOnThisSocket = false;
   let lastConnKind: ConnectionState['kind'] | null = null;
   let lostConnection = false; // for announcing "Reconnected" once we are back
@@ -92,6 +104,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
     model = null;
     view = null;
     viewRole = null;
+    notes?.destroy();
+    notes = null;
     leaveButton.hidden = true;
     const again = h('button', { type: 'button', class: 'primary', 'data-testid': 'rejoin-button' }, 'Join again');
     again.addEventListener('click', () => showJoinForm());
@@ -107,7 +121,9 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
       url: webSocketUrl(location),
       hello: () => {
         welcomedOnThisSocket = false;
-        return helloMessage(roomId, accessToken, name, clientId);
+        // On a reconnect, the notes versions we hold: the server sends what we missed.
+        helloNotes = notes?.heldVersions() ?? {};
+        return helloMessage(roomId, accessToken, name, clientId, helloNotes);
       },
       onMessage,
       onState,
@@ -137,6 +153,10 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
       onError(msg);
       return;
     }
+    if (msg.type === 'notes.snapshot' || msg.type === 'notes.updates' || msg.type === 'cursor') {
+      notes?.handle(msg);
+      return;
+    }
     const prev = model;
     const { model: next, change } = applyMessage(model, msg);
     model = next;
@@ -149,10 +169,24 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
         h('span', { 'data-testid': 'role-label' }, ROLE_LABEL[model.role]), ` · ${name}`);
       leaveButton.hidden = false;
       if (!view || viewRole !== model.role) {
+        const hadNotes = Object.keys(helloNotes).length > 0;
+        notes?.destroy();
+        notes = new NotesController({
+          role: model.role,
+          clientID: clientId,
+          send: (m) => conn?.send(m) ?? false,
+          nextId: () => nextRequestId++,
+          rejoin: () => conn?.restart(),
+          status: setStatus,
+        }, model.language);
+        const panels = { shared: notes.shared.element, private: notes.private?.element ?? null };
         view = model.role === 'interviewer'
-          ? interviewerView({ send, status: setStatus })
-          : audienceView(model.role);
+          ? interviewerView({ send, status: setStatus }, panels)
+          : audienceView(model.role, panels);
         viewRole = model.role;
+        // The hello named versions of documents this new view does not hold: join again so
+        // the server sends snapshots.
+        if (hadNotes) window.setTimeout(() => conn?.restart(), 0);
         replaceChildren(main, view.element);
         // Joined: move focus from the removed join form to the start of the room.
         const heading = view.element.querySelector<HTMLElement>('h2');
@@ -161,6 +195,9 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
       }
       view.setConnected(true);
       view.renderAll(model);
+      notes!.setPresence(model.participants, model.you);
+      notes!.setLanguage(model.language);
+      notes!.connected();
       // A question pushed while we were away is news too.
       if (prev && model.current && model.current.seq !== prev.current?.seq) announceQuestion();
     } else if (change === 'question') {
@@ -168,6 +205,9 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
       announceQuestion();
     } else if (change === 'presence') {
       view?.renderPresence(model);
+      notes?.setPresence(model.participants, model.you);
+    } else if (change === 'language' && msg.type === 'notes.language') {
+      notes?.handle(msg);
     }
   }
 
@@ -177,9 +217,14 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
   }
 
   function onError(msg: ErrorMessage): void {
+    if (welcomedOnThisSocket && notes?.onError(msg)) return;
+    // A message dropped unread by the server's rate limit: a notes push among them is resent.
+    if (msg.code === 'rate_limited' && (msg.ref === undefined || msg.ref === null)) notes?.messageDropped();
     const what = typeof msg.ref === 'number' ? requests.get(msg.ref) : undefined;
     if (msg.code === 'unauthorized') {
       view = null;
+      notes?.destroy();
+      notes = null;
       leaveButton.hidden = true;
       replaceChildren(main, h('section', { class: 'card notice', 'data-testid': 'invalid-link' },
         h('h2', {}, 'This link is not valid'),
@@ -201,6 +246,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
     const was = lastConnKind;
     lastConnKind = s.kind;
     view?.setConnected(s.kind === 'connected');
+    // Joined is the welcome (onMessage); any other state means the socket is gone.
+    if (s.kind !== 'connected') notes?.disconnected();
     main.classList.toggle('is-stale', view !== null && s.kind !== 'connected');
     switch (s.kind) {
       case 'connecting':

@@ -4,6 +4,7 @@ import type {
   Bank,
   BankQuestion,
   Difficulty,
+  NotesLanguage,
   Participant,
   Question,
   Role,
@@ -20,6 +21,8 @@ export interface RoomModel {
   /** every pushed question, newest first (seq descending), the current one included */
   history: Question[];
   bank: Bank | null;
+  /** highlighting of the shared notes */
+  language: NotesLanguage;
 }
 
 /** Newest first, one entry per seq. */
@@ -30,7 +33,7 @@ export function mergeHistory(history: readonly Question[], ...more: (Question | 
   return [...bySeq.values()].sort((a, b) => b.seq - a.seq);
 }
 
-export type ModelChange = 'all' | 'question' | 'presence' | 'none';
+export type ModelChange = 'all' | 'question' | 'presence' | 'language' | 'none';
 
 /**
  * Applies one server message. `welcome` replaces the whole model with the server's; the
@@ -51,6 +54,7 @@ export function applyMessage(
           current: msg.state.current,
           history: mergeHistory(msg.state.history, msg.state.current),
           bank: msg.state.bank ?? null,
+          language: msg.state.language ?? 'plain',
         },
         change: 'all',
       };
@@ -67,6 +71,9 @@ export function applyMessage(
     case 'presence':
       if (!model) return { model, change: 'none' };
       return { model: { ...model, participants: msg.participants }, change: 'presence' };
+    case 'notes.language':
+      if (!model) return { model, change: 'none' };
+      return { model: { ...model, language: msg.language }, change: 'language' };
     default:
       return { model, change: 'none' };
   }

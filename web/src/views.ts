@@ -22,6 +22,12 @@ export interface ViewContext {
   status: (text: string) => void;
 }
 
+/** The notes panels to place in the view (`private` for interviewers only). */
+export interface NotesPanels {
+  shared: HTMLElement;
+  private: HTMLElement | null;
+}
+
 export interface RoleView {
   readonly element: HTMLElement;
   /** the whole model changed (welcome) */
@@ -108,7 +114,7 @@ function historySection(): { section: HTMLElement; list: HTMLElement } {
 // ---------------------------------------------------------------------------------------------
 // Candidate and observer
 
-export function audienceView(role: 'candidate' | 'observer'): RoleView {
+export function audienceView(role: 'candidate' | 'observer', notes: NotesPanels): RoleView {
   const current = h('div', { class: 'current current--large', 'data-testid': 'current-question' });
   const history = historySection();
   const presence = presenceSection();
@@ -118,7 +124,8 @@ export function audienceView(role: 'candidate' | 'observer'): RoleView {
         ? h('p', { class: 'banner', 'data-testid': 'observer-banner' },
           'You are observing this interview. This view is read-only.')
         : null,
-      section('Current question', 'current', current)),
+      section('Current question', 'current', current),
+      notes.shared),
     h('div', { class: 'col-side' }, history.section, presence.section),
   );
   const emptyText = role === 'candidate'
@@ -143,7 +150,7 @@ export function audienceView(role: 'candidate' | 'observer'): RoleView {
 // ---------------------------------------------------------------------------------------------
 // Interviewer
 
-export function interviewerView(ctx: ViewContext): RoleView {
+export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView {
   let model: RoomModel | null = null;
   let query = '';
   let difficulty: DifficultyFilter = 'all';
@@ -198,8 +205,9 @@ export function interviewerView(ctx: ViewContext): RoleView {
 
   const element = h('div', { class: 'layout layout--interviewer' },
     h('div', { class: 'col-bank' }, browser),
-    h('div', { class: 'col-detail' }, detailSection, customSection),
-    h('div', { class: 'col-room' }, section('Now asking', 'current', current), history.section, presence.section),
+    h('div', { class: 'col-detail' }, detailSection, customSection, notes.private),
+    h('div', { class: 'col-room' }, section('Now asking', 'current', current), notes.shared, history.section,
+      presence.section),
   );
 
   const bankQuestions = (): BankQuestion[] => model?.bank?.questions ?? [];

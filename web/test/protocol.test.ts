@@ -5,15 +5,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  cursorMessage,
   helloMessage,
   httpErrorMessage,
   leaveMessage,
+  notesPull,
+  notesPush,
   parseBanksResponse,
   parseCreatedRoom,
   parseServerMessage,
   pingMessage,
   pushBankQuestion,
   pushCustomQuestion,
+  setNotesLanguage,
   validateName,
   type ClientMessage,
 } from '../src/protocol';
@@ -40,13 +44,18 @@ function shape(v: unknown): unknown {
 describe('server examples (s2c.*)', () => {
   it('exist for every message the client reads', () => {
     const types = new Set(s2c.map((f) => f.split('.')[1]));
-    for (const t of ['welcome', 'question', 'presence', 'pong', 'error']) expect(types).toContain(t);
+    for (const t of ['welcome', 'question', 'presence', 'pong', 'error', 'notes', 'cursor']) expect(types).toContain(t);
+    for (const f of ['s2c.notes.updates.json', 's2c.notes.snapshot.json', 's2c.cursor.json', 's2c.notes.language.json']) {
+      expect(s2c).toContain(f);
+    }
   });
 
   it.each(s2c)('%s is accepted with the type its name says', (file) => {
     const msg = parseServerMessage(read(file));
     expect(msg, `${file} was rejected`).not.toBeNull();
     expect(file.startsWith(`s2c.${msg!.type}.`)).toBe(true);
+    // Decoding keeps the whole message.
+    expect(msg).toEqual(json(file));
   });
 
   it.each(s2c.filter((f) => /\.(candidate|observer)\./.test(f)))('%s carries no bank and no sample answer', (file) => {
@@ -79,6 +88,18 @@ describe('parseServerMessage rejects what it cannot use', () => {
     ['string seq', JSON.stringify({ type: 'question', question: { seq: '1', id: 'q1', number: 1, text: 't', difficulty: 'easy', pushed_at: 1 } })],
     ['bad role', JSON.stringify({ type: 'presence', participants: [{ id: 'p1', name: 'A', role: 'admin', connected: true }] })],
     ['error without message', '{"type":"error","code":"internal"}'],
+    ['updates of an unknown doc', '{"type":"notes.updates","doc":"secret","from":0,"updates":[]}'],
+    ['updates with a negative from', '{"type":"notes.updates","doc":"shared","from":-1,"updates":[]}'],
+    ['update without clientID', '{"type":"notes.updates","doc":"shared","from":0,"updates":[{"changes":[1]}]}'],
+    ['change with a string length', '{"type":"notes.updates","doc":"shared","from":0,"updates":[{"clientID":"c","changes":["1"]}]}'],
+    ['change with a number as text', '{"type":"notes.updates","doc":"shared","from":0,"updates":[{"clientID":"c","changes":[[0,5]]}]}'],
+    ['change with an empty replace', '{"type":"notes.updates","doc":"shared","from":0,"updates":[{"clientID":"c","changes":[[]]}]}'],
+    ['snapshot without text', '{"type":"notes.snapshot","doc":"shared","version":1}'],
+    ['cursor without participant', '{"type":"cursor","doc":"shared","version":1,"ranges":[]}'],
+    ['cursor with a bad range', '{"type":"cursor","doc":"shared","version":1,"participant":"p1","ranges":[[1]]}'],
+    ['unknown language', '{"type":"notes.language","language":"cobol","by":"p1"}'],
+    ['welcome with an unknown language', JSON.stringify({ ...JSON.parse(read('s2c.welcome.candidate.json')),
+      state: { ...JSON.parse(read('s2c.welcome.candidate.json')).state, language: 'cobol' } })],
   ])('%s', (_why, text) => {
     expect(parseServerMessage(text)).toBeNull();
   });
@@ -96,7 +117,11 @@ describe('parseServerMessage rejects what it cannot use', () => {
 
 // Every client example has a builder that reproduces it from the example's own values.
 const builders: Record<string, (ex: any) => ClientMessage> = {
-  'c2s.hello.json': (ex) => helloMessage(ex.room, ex.token, ex.name, ex.client),
+  'c2s.hello.json': (ex) => helloMessage(ex.room, ex.token, ex.name, ex.client, ex.notes),
+  'c2s.notes.push.json': (ex) => notesPush(ex.doc, ex.version, ex.updates, ex.id),
+  'c2s.notes.pull.json': (ex) => notesPull(ex.doc, ex.version),
+  'c2s.cursor.json': (ex) => cursorMessage(ex.doc, ex.version, ex.ranges),
+  'c2s.notes.language.json': (ex) => setNotesLanguage(ex.language, ex.id),
   'c2s.question.push.bank.json': (ex) => pushBankQuestion(ex.question, ex.id),
   'c2s.question.push.custom.json': (ex) => pushCustomQuestion(ex.custom.text, ex.custom.difficulty, ex.id),
   'c2s.ping.json': (ex) => pingMessage(ex.id, ex.t0),
@@ -117,6 +142,12 @@ describe('client examples (c2s.*)', () => {
     const built = build!(example);
     expect(shape(built)).toEqual(shape(example));
     expect(built).toEqual(example);
+  });
+
+  it('hello names notes versions only when the client holds some', () => {
+    expect(helloMessage('r', 't', 'n', 'c')).not.toHaveProperty('notes');
+    expect(helloMessage('r', 't', 'n', 'c', {})).not.toHaveProperty('notes');
+    expect(helloMessage('r', 't', 'n', 'c', { shared: 12, private: 3 }).notes).toEqual({ shared: 12, private: 3 });
   });
 
   it('leaves out the request id when there is none', () => {

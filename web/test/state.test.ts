@@ -38,6 +38,17 @@ describe('applyMessage', () => {
     expect(model?.bank).toBeNull();
   });
 
+  it('the notes highlighting comes from welcome (plain when absent) and notes.language', () => {
+    let model = applyMessage(null, welcome(null, [])).model;
+    expect(model?.language).toBe('plain');
+    const w = welcome(null, []);
+    model = applyMessage(null, { ...w, state: { ...w.state, language: 'markdown' } }).model;
+    expect(model?.language).toBe('markdown');
+    const next = applyMessage(model, { type: 'notes.language', language: 'python', by: 'p1' });
+    expect(next.change).toBe('language');
+    expect(next.model?.language).toBe('python');
+  });
+
   it('a question becomes current and joins the history once', () => {
     let model = applyMessage(null, welcome(null, [])).model;
     model = applyMessage(model, { type: 'question', question: q(1) }).model;

@@ -2,6 +2,8 @@
 // (CRLF, BOM, trailing blanks, blank-line runs, keyword case) and a canonical writer.
 #include "domain/bank.hpp"
 
+#include "domain/utf8.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
@@ -70,41 +72,6 @@ std::optional<std::string_view> after_word(std::string_view line, std::string_vi
 
 std::string plural(int n, std::string_view noun) {
     return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
-}
-
-bool is_valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const int lead = static_cast<unsigned char>(text[i]);
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        }
-        // Bounds for the second byte exclude overlong forms, surrogates and > U+10FFFF.
-        std::size_t length = 0;
-        int low = 0x80;
-        int high = 0xBF;
-        if (lead >= 0xC2 && lead <= 0xDF) {
-            length = 2;
-        } else if (lead >= 0xE0 && lead <= 0xEF) {
-            length = 3;
-            if (lead == 0xE0) low = 0xA0;
-            if (lead == 0xED) high = 0x9F;
-        } else if (lead >= 0xF0 && lead <= 0xF4) {
-            length = 4;
-            if (lead == 0xF0) low = 0x90;
-            if (lead == 0xF4) high = 0x8F;
-        } else {
-            return false;
-        }
-        if (text.size() - i < length) return false;
-        for (std::size_t k = 1; k < length; ++k) {
-            const int byte = static_cast<unsigned char>(text[i + k]);
-            if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) return false;
-        }
-        i += length;
-    }
-    return true;
 }
 
 // ---- Lines and keywords ----

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/change_set.hpp"
+#include "domain/utf8.hpp"
 
 namespace mockroom::protocol {
 
@@ -36,10 +37,8 @@ std::variant<std::string, domain::change_set> change_set_from_json(const nlohman
 // compose can cut a pair that a later change half-deletes) becomes U+FFFD.
 nlohmann::json change_set_to_json(const domain::change_set& changes);
 
-// Strict: nullopt for malformed UTF-8, overlong forms, code points above U+10FFFF and encoded
-// surrogates (U+D800..U+DFFF).
-std::optional<std::u16string> utf8_to_utf16(std::string_view utf8);
-// A lone surrogate is written as U+FFFD (EF BF BD).
-std::string utf16_to_utf8(std::u16string_view utf16);
+// The conversions live in the domain (the bank parser validates with them too).
+using domain::utf16_to_utf8;
+using domain::utf8_to_utf16;
 
 }  // namespace mockroom::protocol

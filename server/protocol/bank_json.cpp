@@ -104,7 +104,8 @@ domain::question read_question(const json& value, std::size_t index) {
     if (!value.is_object()) fail(where + " must be an object");
     domain::question q;
     q.number = read_number(value, where + ".number", index + 1);
-    q.id = "q" + std::to_string(q.number);
+    q.id = "q";  // appended, not "q" + to_string(): GCC 12 at -O3 warns falsely (-Wrestrict)
+    q.id += std::to_string(q.number);
     q.level = read_difficulty(value, where + ".difficulty");
     q.text = required_text(value, "text", where + ".text");
     q.sample_answer = required_text(value, "sample_answer", where + ".sample_answer");

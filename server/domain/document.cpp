@@ -22,6 +22,14 @@ std::variant<push_refused, push_accepted> collab_document::push(
             reason::too_many_updates,
             "at most " + std::to_string(max_updates_per_push_) + " updates per push"};
     }
+    // A client far behind catches up itself (its collab rebases locally): the room's thread is
+    // shared by everyone, so the work one push may cost it is bounded.
+    const std::size_t behind = version() - base_version;
+    if (behind * updates.size() > max_rebase_work_) {
+        return push_refused{
+            reason::too_far_behind,
+            std::to_string(behind) + " versions behind: pull the updates, then push again"};
+    }
     // The pushed updates form a chain starting at the document as it was at base_version.
     std::size_t expected = length_at(base_version);
     for (std::size_t i = 0; i < updates.size(); ++i) {

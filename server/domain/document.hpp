@@ -20,7 +20,13 @@ struct text_update {
 };
 
 struct push_refused {
-    enum class reason { version_ahead, bad_length, too_many_updates, too_large } why;
+    enum class reason {
+        version_ahead,
+        too_far_behind,
+        bad_length,
+        too_many_updates,
+        too_large
+    } why;
     std::string message;
 };
 
@@ -31,8 +37,11 @@ struct push_accepted {
 
 class collab_document {
   public:
-    collab_document(std::size_t max_length, std::size_t max_updates_per_push)
-        : max_length_(max_length), max_updates_per_push_(max_updates_per_push) {}
+    collab_document(std::size_t max_length, std::size_t max_updates_per_push,
+                    std::size_t max_rebase_work = 20'000)
+        : max_length_(max_length),
+          max_updates_per_push_(max_updates_per_push),
+          max_rebase_work_(max_rebase_work) {}
 
     std::size_t version() const { return log_.size(); }
     const std::u16string& text() const { return text_; }
@@ -57,6 +66,7 @@ class collab_document {
     std::vector<text_update> log_;
     std::size_t max_length_;
     std::size_t max_updates_per_push_;
+    std::size_t max_rebase_work_;
 };
 
 }  // namespace mockroom::domain

@@ -33,6 +33,9 @@ struct limits {
     // Notes
     std::size_t max_document_units = 1 << 20;  // UTF-16 code units per document (1 MiB of ASCII)
     std::size_t max_updates_per_push = 100;
+    // Rebasing costs (updates pushed) x (versions behind) maps; above this a push is refused
+    // with conflict and the client catches up (notes.pull) and pushes again, at no cost here.
+    std::size_t max_rebase_work = 20'000;
     std::size_t max_cursor_ranges = 32;
     int cursor_messages_per_second = 20;  // relayed per socket; extra ones are dropped
 };

@@ -69,8 +69,9 @@ bool can_write(role r, doc_id d) {
 room::room(room_info info, const limits& bounds)
     : info_(std::move(info)),
       bounds_(bounds),
-      shared_notes_(bounds.max_document_units, bounds.max_updates_per_push),
-      private_notes_(bounds.max_document_units, bounds.max_updates_per_push) {}
+      shared_notes_(bounds.max_document_units, bounds.max_updates_per_push, bounds.max_rebase_work),
+      private_notes_(bounds.max_document_units, bounds.max_updates_per_push,
+                     bounds.max_rebase_work) {}
 
 const participant& room::participant_of(connection_id c) const {
     return participants_[seat_of_connection_.at(c)];
@@ -234,9 +235,11 @@ outcome room::push_notes(connection_id c, const notes_push& cmd, std::string_vie
     auto result = mutable_document(cmd.doc).push(cmd.version, cmd.updates);
     if (auto* refused = std::get_if<push_refused>(&result)) {
         using reason = push_refused::reason;
-        const error_code code = refused->why == reason::version_ahead ? error_code::conflict
-                                : refused->why == reason::bad_length  ? error_code::bad_request
-                                                                      : error_code::too_large;
+        const bool catch_up =
+            refused->why == reason::version_ahead || refused->why == reason::too_far_behind;
+        const error_code code = catch_up                             ? error_code::conflict
+                                : refused->why == reason::bad_length ? error_code::bad_request
+                                                                     : error_code::too_large;
         return error_to(c, code, refused->message, ref);
     }
     auto& accepted = std::get<push_accepted>(result);

@@ -145,3 +145,20 @@ TEST_CASE("positions map from an old version to the head") {
     CHECK(doc.updates_since(1).size() == 1);
     CHECK(doc.updates_since(2).empty());
 }
+
+TEST_CASE("a push too far behind is refused without work; after catching up it goes through") {
+    collab_document doc(1 << 20, 100, /*max_rebase_work=*/50);
+    accepted(doc.push(0, {{"setup", changes({change_set::replace{0, u"x"}})}}));
+    for (std::size_t v = 1; v <= 10; ++v) accepted(doc.push(v, {{"B", insert_at(0, u"b", v)}}));
+    // 10 versions behind x 6 updates = 60 maps > 50: refused, nothing changed.
+    std::vector<text_update> six;
+    for (std::size_t i = 0; i < 6; ++i) six.push_back({"A", insert_at(0, u"a", 1 + i)});
+    auto result = doc.push(1, six);
+    REQUIRE(std::holds_alternative<push_refused>(result));
+    CHECK(std::get<push_refused>(result).why == push_refused::reason::too_far_behind);
+    CHECK(doc.version() == 11);
+    // 10 x 5 = 50 is within the bound.
+    six.pop_back();
+    accepted(doc.push(1, six));
+    CHECK(doc.text() == u"bbbbbbbbbbaaaaax");
+}

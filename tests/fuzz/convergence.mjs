@@ -635,6 +635,17 @@ class Client {
           }
           return;
         }
+        if (msg.code === 'conflict') {
+          // Too far behind (PROTOCOL: pull from the synced version, then push again).
+          const d = this.docList.find((doc) => doc.inflight && doc.inflight.id === msg.ref);
+          if (d) {
+            run.stats.conflicts = (run.stats.conflicts ?? 0) + 1;
+            d.inflight = null;
+            this.send(this.conn, { type: 'notes.pull', doc: d.name, version: getSyncedVersion(d.state) });
+            this.schedulePush(d, 10);
+            return;
+          }
+        }
         return fail('server error', { client: this.tag, msg });
       case 'presence':
       case 'cursor':

@@ -548,3 +548,31 @@ TEST_CASE("a socket sending faster than the limit gets rate_limited and stays op
     CHECK(pongs + limited == 60);
     REQUIRE(http_request(server.port(), "GET", "/healthz").status == 200);
 }
+
+TEST_CASE("notes: a push too far behind gets conflict; after a pull it is accepted") {
+    limits bounds;
+    bounds.max_rebase_work = 10;
+    running_server server(bounds);
+    auto room = create_room(server.port());
+    ws_client writer(server.port()), late(server.port());
+    writer.join(room.id, room.interviewer, "Grace", "w");
+    late.join(room.id, room.candidate, "Ada", "l");
+    for (std::size_t v = 0; v < 20; ++v) {
+        writer.send(notes_push("shared", v, "w",
+                               v == 0 ? json::array({json::array({0, "w"})})
+                                      : json::array({json::array({0, "w"}), v})));
+        writer.expect("notes.updates");
+    }
+    late.send(notes_push("shared", 0, "l", json::array({json::array({0, "L"})}), 1));
+    auto error = late.expect("error");
+    REQUIRE(error["code"] == "conflict");
+    REQUIRE(error["ref"] == 1);
+    // Catch up, rebase locally (here: the insert at 0 stays at 0), push at the head.
+    late.send({{"type", "notes.pull"}, {"doc", "shared"}, {"version", 0}});
+    auto caught_up = late.expect("notes.updates");
+    REQUIRE(caught_up["updates"].size() >= 20);
+    late.send(notes_push("shared", 20, "l", json::array({json::array({0, "L"}), 20}), 2));
+    auto confirmed = late.expect("notes.updates");
+    while (confirmed["from"] != 20) confirmed = late.expect("notes.updates");
+    REQUIRE(confirmed["updates"][0]["clientID"] == "l");
+}

@@ -548,7 +548,8 @@ export class DocSync {
   /**
    * An error about one of our pushes (matched by `ref`); false if it is not ours. The push
    * changed nothing on the server.
-   * - `conflict`: our version is unknown there: reload from a fresh snapshot.
+   * - `conflict`: we are too far behind, or our version is unknown there: pull from our
+   *   synced version (updates to rebase over, or a snapshot for an unknown version).
    * - `rate_limited`: push again after a while (a few times).
    * - `too_large`, `forbidden` and the rest: drop the unconfirmed updates (the rejected ones
    *   and any typed after them, which build on them) by going back to the confirmed text.
@@ -562,8 +563,11 @@ export class DocSync {
     const what = DOC_LABEL[this.doc];
     switch (msg.code) {
       case 'conflict':
-        this.opts.link.notify(`The ${what} changed elsewhere; reloading them from the server.`);
-        this.requestSnapshot();
+        // Too far behind, or a version the server never had: catch up from our synced version.
+        // The answer is the updates we lack (collab rebases our edits over them, then we push
+        // again) or, for an unknown version, a snapshot (handled as an answer in onSnapshot).
+        if (this.state) this.pull(getSyncedVersion(this.state));
+        else this.requestSnapshot();
         break;
       case 'rate_limited':
         if (this.retries < MAX_RATE_LIMIT_RETRIES) {

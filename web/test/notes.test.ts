@@ -739,7 +739,7 @@ describe('push errors', () => {
     return { server, a };
   }
 
-  it('conflict: rejoin naming no version, then replace from the snapshot', () => {
+  it('conflict with an unknown version: pull from it, then replace from the snapshot', () => {
     const { server, a } = joined();
     // Our state is from elsewhere: version 3 of a document the server is at version 0 of.
     a.state = EditorState.create({ doc: 'abc', extensions: [collab({ startVersion: 3, clientID: 'A' })] });
@@ -747,14 +747,24 @@ describe('push errors', () => {
     a.send();
     expect(a.inbox[0]).toMatchObject({ type: 'error', code: 'conflict' });
     a.receive();
-    expect(a.rejoinRequested).toBe(true);
-    expect(a.sync.heldVersion()).toBeUndefined();
-    a.insert(0, 'y'); // held: nothing is pushed while the reload is pending
-    expect(a.outbox).toHaveLength(0);
+    expect(a.outbox).toEqual([{ type: 'notes.pull', doc: 'shared', version: 3 }]);
     settle(server, [a]);
     expectConverged(server, [a]);
     expect(a.text).toBe('abc');
     expect(a.notices.length).toBeGreaterThan(0);
+  });
+
+  it('conflict when too far behind: pull, rebase locally, push again, nothing lost', () => {
+    const { server, a } = joined();
+    a.insert(3, '!');
+    const push = a.outbox.shift() as { id: number };
+    // The server refused it (too far behind): the client catches up and pushes again.
+    a.handle({ type: 'error', code: 'conflict', message: '10 versions behind', ref: push.id });
+    expect(a.outbox).toEqual([{ type: 'notes.pull', doc: 'shared', version: 0 }]);
+    settle(server, [a]);
+    expectConverged(server, [a]);
+    expect(a.text).toBe('abc!');
+    expect(a.notices).toHaveLength(0);
   });
 
   it('too_large: drops the rejected updates and those after them, no loop', () => {

@@ -1,91 +1,25 @@
 // Test harness for the browser tests: starts the mockroom server on a free port with a fresh
 // data directory, launches Debian's Chromium through playwright-core, and cleans up after.
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+import { startMockroom } from '../support/server.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WEB_DIST = path.join(REPO, 'web', 'dist');
 export const BANKS_DIR = path.join(REPO, 'shared', 'questions');
 
-const START_DEADLINE_MS = 10_000;
-const STOP_DEADLINE_MS = 5_000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/**
- * Starts `$MOCKROOM_BIN --port 0 --host 127.0.0.1 --web web/dist --data <tmp>` and resolves
- * once it prints `listening on http://HOST:PORT`. Returns { url, stop(), stderr() }.
- */
+/** The server with the built web client and the bundled banks (see tests/support/server.mjs). */
 export async function startServer(extraArgs = []) {
-  const bin = process.env.MOCKROOM_BIN;
-  if (!bin) throw new Error('MOCKROOM_BIN is not set: point it at the built mockroom binary');
-  if (!existsSync(bin)) throw new Error(`MOCKROOM_BIN=${bin} does not exist: build the mockroom target first`);
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
     throw new Error(`${WEB_DIST}/index.html is missing: run npm run build:web first`);
   }
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'mockroom-e2e-'));
-  const args = ['--port', '0', '--host', '127.0.0.1', '--web', WEB_DIST, '--data', dataDir, ...extraArgs];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const fail = (why) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`mockroom did not start: ${why}\n--- server stderr ---\n${stderr}`));
-    };
-    const timer = setTimeout(() => fail(`no "listening on" line within ${START_DEADLINE_MS} ms`), START_DEADLINE_MS);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = /^listening on (http:\/\/\S+?)\/?\r?$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once('error', (err) => fail(err.message));
-    exited.then(({ code, signal }) => fail(`exited with ${signal ?? `status ${code}`}`));
-  });
-
-  let stopped = false;
-  /**
-   * Stops the server with SIGTERM and checks it shut down cleanly (status 0): a crash, a
-   * sanitizer report or a hang during the test fails it, with the server's stderr.
-   */
-  async function stop() {
-    if (stopped) return;
-    stopped = true;
-    let killed = false;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        killed = true;
-        child.kill('SIGKILL');
-      }, STOP_DEADLINE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dataDir, { recursive: true, force: true });
-    const { code, signal } = await exited;
-    if (killed) throw new Error(`mockroom did not stop within ${STOP_DEADLINE_MS} ms of SIGTERM\n--- server stderr ---\n${stderr}`);
-    if (code !== 0) {
-      throw new Error(`mockroom exited with ${signal ?? `status ${code}`}\n--- server stderr ---\n${stderr}`);
-    }
-  }
-  return { url, stop, stderr: () => stderr };
+  return startMockroom({ webDir: WEB_DIST, extraArgs });
 }
 
 export async function launchBrowser() {

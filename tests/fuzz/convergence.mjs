@@ -636,15 +636,18 @@ class Client {
           return;
         }
         if (msg.code === 'conflict') {
-          // Too far behind (PROTOCOL: pull from the synced version, then push again).
-          const d = this.docList.find((doc) => doc.inflight && doc.inflight.id === msg.ref);
-          if (d) {
-            run.stats.conflicts = (run.stats.conflicts ?? 0) + 1;
-            d.inflight = null;
+          // Too far behind (PROTOCOL: pull from the synced version, then push again). The push
+          // may already count as done (its own updates came back in a catch-up that crossed
+          // it), so catch up every document rather than only the one still in flight; its
+          // refused updates are still pending in the collab state and go out again.
+          run.stats.conflicts = (run.stats.conflicts ?? 0) + 1;
+          for (const d of this.docList) {
+            if (d.inflight && d.inflight.id === msg.ref) d.inflight = null;
+            if (!d.state || !d.ready) continue;
             this.send(this.conn, { type: 'notes.pull', doc: d.name, version: getSyncedVersion(d.state) });
             this.schedulePush(d, 10);
-            return;
           }
+          return;
         }
         return fail('server error', { client: this.tag, msg });
       case 'presence':

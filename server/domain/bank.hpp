@@ -20,9 +20,20 @@ struct question {
     std::string id;  // stable within its bank: "q<number>"
     int number = 0;  // 1-based, contiguous
     difficulty level = difficulty::medium;
-    std::string text;           // paragraphs separated by "\n\n", lines within one by "\n"
-    std::string sample_answer;  // same shape; interviewers only, never sent to candidates
+    std::string text;            // paragraphs separated by "\n\n", lines within one by "\n"
+    std::string sample_answer;   // same shape; interviewers only, never sent to candidates
+    std::optional<int> minutes;  // its own time budget ("Time: 12 min"), else the bank's
     bool operator==(const question&) const = default;
+};
+
+// Whole minutes, 1 to max_budget_minutes; unset means "use the next default".
+inline constexpr int max_budget_minutes = 1440;
+struct minutes_by_difficulty {
+    std::optional<int> easy, medium, hard;
+    std::optional<int> of(difficulty d) const {
+        return d == difficulty::easy ? easy : d == difficulty::medium ? medium : hard;
+    }
+    bool operator==(const minutes_by_difficulty&) const = default;
 };
 
 struct bank {
@@ -31,6 +42,7 @@ struct bank {
     std::string navigation;  // optional first line of pasted pages ("Back to all roles"), kept
     std::string description;
     std::vector<question> questions;
+    minutes_by_difficulty minutes;  // "Time per question: easy 4 min, hard 20 min"
 
     const question* find(std::string_view question_id) const;
     bool operator==(const bank&) const = default;

@@ -71,7 +71,8 @@ room::room(room_info info, const limits& bounds)
       bounds_(bounds),
       shared_notes_(bounds.max_document_units, bounds.max_updates_per_push, bounds.max_rebase_work),
       private_notes_(bounds.max_document_units, bounds.max_updates_per_push,
-                     bounds.max_rebase_work) {}
+                     bounds.max_rebase_work),
+      interview_timer_(info_.timing.interview_ms) {}
 
 const participant& room::participant_of(connection_id c) const {
     return participants_[seat_of_connection_.at(c)];
@@ -83,21 +84,25 @@ std::optional<role> room::role_of(connection_id c) const {
     return participants_[seat->second].role_in_room;
 }
 
-outcome room::join(connection_id c, role r, std::string name, std::string client_id, millis /*now*/,
+outcome room::join(connection_id c, role r, std::string name, std::string client_id, millis now,
                    held_versions held) {
     if (seat_of_connection_.contains(c)) {
         return error_to(c, error_code::bad_request, "already joined", "");
     }
+    // Expiries due by now go to the others; the welcome below already shows them.
+    outcome out = expire_due(now, c);
     auto same_person = std::find_if(participants_.begin(), participants_.end(), [&](auto& p) {
         return p.client_id == client_id && p.role_in_room == r;
     });
     if (same_person == participants_.end()) {
         if (participants_.size() >= bounds_.max_participants_per_room) {
-            return error_to(c, error_code::too_large,
-                            "the room is full (" +
-                                std::to_string(bounds_.max_participants_per_room) +
-                                " participants)",
-                            "");
+            out.push_back({audience::only(c),
+                           error_event{error_code::too_large,
+                                       "the room is full (" +
+                                           std::to_string(bounds_.max_participants_per_room) +
+                                           " participants)",
+                                       ""}});
+            return out;
         }
         participant fresh;
         fresh.id = "p" + std::to_string(next_participant_number_++);
@@ -110,10 +115,16 @@ outcome room::join(connection_id c, role r, std::string name, std::string client
     same_person->open_connections++;
     seat_of_connection_[c] = static_cast<std::size_t>(same_person - participants_.begin());
 
-    outcome out;
-    out.push_back({audience::only(c),
-                   welcome_event{same_person->id, r,
-                                 room_snapshot{&info_, participants_, history_, language_}}});
+    room_snapshot state{&info_,
+                        participants_,
+                        history_,
+                        language_,
+                        view_of(timer_id::interview, now),
+                        view_of(timer_id::question, now),
+                        now};
+    if (!state.history.empty())
+        state.history.back().time_spent_ms = question_timer_.active_time(now);
+    out.push_back({audience::only(c), welcome_event{same_person->id, r, std::move(state)}});
     sync_notes(c, r, held, out);
     auto presence = presence_to_everyone();
     out.insert(out.end(), presence.begin(), presence.end());
@@ -138,7 +149,10 @@ outcome room::apply(connection_id c, const command& cmd, std::string_view ref, m
     if (!seat_of_connection_.contains(c)) {
         return error_to(c, error_code::bad_request, "say hello first", ref);
     }
-    return std::visit(
+    // Expiry first, so a command at or after a deadline sees the timer as expired whether or
+    // not the host's wake-up for it has run yet.
+    outcome out = expire_due(now, 0);
+    outcome answer = std::visit(
         [&](const auto& cmd_value) -> outcome {
             using type = std::decay_t<decltype(cmd_value)>;
             if constexpr (std::is_same_v<type, push_question>) {
@@ -151,11 +165,69 @@ outcome room::apply(connection_id c, const command& cmd, std::string_view ref, m
                 return change_language(c, cmd_value, ref);
             } else if constexpr (std::is_same_v<type, cursor_update>) {
                 return move_cursor(c, cmd_value, ref, now);
+            } else if constexpr (std::is_same_v<type, timer_command>) {
+                return command_timer(c, cmd_value, ref, now);
             } else {
                 return leave_room(c);
             }
         },
         cmd);
+    if (out.empty()) return answer;
+    out.insert(out.end(), std::make_move_iterator(answer.begin()),
+               std::make_move_iterator(answer.end()));
+    return out;
+}
+
+outcome room::tick(millis now) {
+    return expire_due(now, 0);
+}
+
+std::optional<millis> room::next_deadline() const {
+    std::optional<millis> earliest;
+    for (const countdown* t : {&interview_timer_, &question_timer_}) {
+        if (t->state() != timer_state::running) continue;
+        if (!earliest || *t->deadline() < *earliest) earliest = t->deadline();
+    }
+    return earliest;
+}
+
+outcome room::expire_due(millis now, connection_id except) {
+    outcome out;
+    for (timer_id t : {timer_id::interview, timer_id::question}) {
+        countdown& timer = t == timer_id::interview ? interview_timer_ : question_timer_;
+        if (!timer.expire_if_due(now)) continue;
+        audience everyone = audience::everyone();
+        everyone.connection = except;
+        out.push_back({everyone, timer_event{view_of(t, now), "expire", ""}});
+    }
+    return out;
+}
+
+timer_view room::view_of(timer_id t, millis now) const {
+    const countdown& timer = this->timer(t);
+    timer_view view{
+        t,           timer.state(),        timer.duration(), timer.deadline(), timer.remaining(now),
+        timer.rev(), info_.timing.warn_ms, std::nullopt};
+    if (t == timer_id::question && !history_.empty()) view.question_seq = history_.back().seq;
+    return view;
+}
+
+outcome room::command_timer(connection_id c, const timer_command& cmd, std::string_view ref,
+                            millis now) {
+    const participant& who = participant_of(c);
+    if (who.role_in_room != role::interviewer) {
+        return error_to(c, error_code::forbidden, "only interviewers can control the timers", ref);
+    }
+    if (cmd.timer == timer_id::question && history_.empty()) {
+        return error_to(c, error_code::bad_request,
+                        "the question timer starts with the first question", ref);
+    }
+    countdown& timer = cmd.timer == timer_id::interview ? interview_timer_ : question_timer_;
+    if (auto refused = timer.command(cmd.action, cmd.ms, cmd.expect_rev, now)) {
+        return error_to(c, refused->code, std::move(refused->message), ref);
+    }
+    return {{audience::everyone(),
+             timer_event{view_of(cmd.timer, now), std::string(to_string(cmd.action)), who.id}}};
 }
 
 outcome room::push(connection_id c, const push_question& cmd, std::string_view ref, millis now) {
@@ -164,6 +236,10 @@ outcome room::push(connection_id c, const push_question& cmd, std::string_view r
     }
     if (history_.size() >= bounds_.max_history) {
         return error_to(c, error_code::too_large, "the room's question history is full", ref);
+    }
+    if (cmd.budget_ms &&
+        (*cmd.budget_ms < min_timer_duration_ms || *cmd.budget_ms > max_timer_ms)) {
+        return error_to(c, error_code::bad_request, "budget_ms is 1 s to 24 h", ref);
     }
     pushed_question pushed;
     pushed.seq = static_cast<int>(history_.size()) + 1;
@@ -180,6 +256,7 @@ outcome room::push(connection_id c, const push_question& cmd, std::string_view r
         pushed.text = from_bank->text;
         pushed.level = from_bank->level;
         pushed.sample_answer = from_bank->sample_answer;
+        pushed.budget_ms = budget_ms(*info_.question_bank, *from_bank);
     } else {
         const auto& custom = std::get<custom_question>(cmd.what);
         if (custom.text.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -194,9 +271,30 @@ outcome room::push(connection_id c, const push_question& cmd, std::string_view r
         pushed.id = "custom-" + std::to_string(pushed.seq);
         pushed.text = custom.text;
         pushed.level = custom.level;
+        pushed.budget_ms = budget_ms(*info_.question_bank, custom.level);
     }
-    history_.push_back(pushed);
-    return {{audience::everyone(), question_event{std::move(pushed)}}};
+    if (cmd.budget_ms) pushed.budget_ms = *cmd.budget_ms;
+
+    // Checked; now change. The replaced question's time spent is final.
+    question_event asked{pushed, std::nullopt};
+    if (!history_.empty()) {
+        history_.back().time_spent_ms = question_timer_.active_time(now);
+        asked.replaced =
+            question_event::time_spent{history_.back().seq, history_.back().time_spent_ms};
+    }
+    history_.push_back(std::move(pushed));
+    question_timer_.restart(history_.back().budget_ms, now);
+
+    const std::string& by = participant_of(c).id;
+    outcome out{{audience::everyone(), std::move(asked)},
+                {audience::everyone(), timer_event{view_of(timer_id::question, now), "push", by}}};
+    // The first push starts the interview clock unless an interviewer already ran it.
+    if (interview_timer_.state() == timer_state::idle &&
+        !interview_timer_.command(timer_action::start, std::nullopt, interview_timer_.rev(), now)) {
+        out.push_back(
+            {audience::everyone(), timer_event{view_of(timer_id::interview, now), "push", by}});
+    }
+    return out;
 }
 
 outcome room::leave_room(connection_id c) {

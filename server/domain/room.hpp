@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "domain/bank.hpp"
+#include "domain/basics.hpp"
 #include "domain/document.hpp"
 #include "domain/limits.hpp"
 #include "domain/rate_limit.hpp"
+#include "domain/timer.hpp"
 
 namespace mockroom::domain {
 
@@ -23,19 +25,6 @@ inline constexpr int role_count = 3;
 std::string_view to_string(role r);
 
 using connection_id = std::uint64_t;
-using millis = std::int64_t;  // server wall-clock Unix time in ms
-
-enum class error_code {
-    bad_request,
-    unauthorized,
-    forbidden,
-    not_found,
-    conflict,
-    too_large,
-    rate_limited,
-    internal
-};
-std::string_view to_string(error_code c);
 
 // ---- what a room holds ----------------------------------------------------------------
 
@@ -56,6 +45,14 @@ struct pushed_question {
     difficulty level = difficulty::medium;
     std::string sample_answer;  // interviewers only; "" for a custom question
     millis pushed_at = 0;
+    millis budget_ms = 0;      // what the question timer was set to by the push
+    millis time_spent_ms = 0;  // interviewers only: push to next push, pauses excluded
+};
+
+// Set when the room is created.
+struct timing_settings {
+    millis interview_ms = default_interview_ms;
+    std::vector<millis> warn_ms{default_warning_ms};  // thresholds the clients warn at
 };
 
 struct room_info {
@@ -63,6 +60,7 @@ struct room_info {
     std::string title;
     std::shared_ptr<const bank> question_bank;
     millis created_at = 0;
+    timing_settings timing;
 };
 
 enum class doc_id { shared, private_notes };  // "shared", "private"
@@ -86,6 +84,7 @@ struct custom_question {
 };
 struct push_question {
     std::variant<std::string, custom_question> what;  // bank question id, or an ad-hoc one
+    std::optional<millis> budget_ms;                  // overrides the question's budget
 };
 struct leave {};  // the participant leaves for good (a disconnect only marks it offline)
 struct notes_push {
@@ -106,16 +105,38 @@ struct cursor_update {
     cursor_ranges ranges;
 };
 
-using command =
-    std::variant<push_question, leave, notes_push, notes_pull, set_language, cursor_update>;
+struct timer_command {
+    timer_id timer = timer_id::interview;
+    timer_action action = timer_action::start;
+    std::optional<millis> ms;
+    std::uint64_t expect_rev = 0;
+};
+
+using command = std::variant<push_question, leave, notes_push, notes_pull, set_language,
+                             cursor_update, timer_command>;
 
 // ---- outbound events -------------------------------------------------------------------
+
+// A timer as clients see it.
+struct timer_view {
+    timer_id timer = timer_id::interview;
+    timer_state state = timer_state::idle;
+    millis duration_ms = 0;
+    std::optional<millis> deadline;
+    millis remaining_ms = 0;
+    std::uint64_t rev = 0;
+    std::vector<millis> warn_ms;
+    std::optional<int> question_seq;  // question timer: the question it times
+};
 
 struct room_snapshot {
     const room_info* info = nullptr;  // valid while the room lives; encode before returning
     std::vector<participant> participants;
     std::vector<pushed_question> history;  // oldest first; the last one is current
     language notes_language = language::plain;
+    timer_view interview_timer;
+    timer_view question_timer;
+    millis now = 0;  // when the snapshot was taken
 };
 struct welcome_event {
     std::string you;
@@ -127,6 +148,11 @@ struct presence_event {
 };
 struct question_event {
     pushed_question question;
+    struct time_spent {
+        int seq = 0;
+        millis ms = 0;
+    };
+    std::optional<time_spent> replaced;  // interviewers only: the question it replaces
 };
 struct error_event {
     error_code code = error_code::bad_request;
@@ -155,8 +181,15 @@ struct cursor_event {
     cursor_ranges ranges;  // empty: the cursor is gone
 };
 
-using event = std::variant<welcome_event, presence_event, question_event, error_event,
-                           notes_updates_event, notes_snapshot_event, language_event, cursor_event>;
+struct timer_event {
+    timer_view timer;
+    std::string cause;  // the command's name, "push" or "expire"
+    std::string by;     // participant id; "" for the server (expiry)
+};
+
+using event =
+    std::variant<welcome_event, presence_event, question_event, error_event, notes_updates_event,
+                 notes_snapshot_event, language_event, cursor_event, timer_event>;
 
 struct audience {
     enum class kind { everyone, one_connection } to = kind::everyone;
@@ -188,6 +221,10 @@ class room {
     outcome disconnect(connection_id c, millis now);
     // A command from a joined socket. `ref` is echoed on errors about it.
     outcome apply(connection_id c, const command& cmd, std::string_view ref, millis now);
+    // Time passes: every timer due at `now` expires, and everyone is told (once per expiry).
+    outcome tick(millis now);
+    // The earliest deadline of a running timer: when tick has something to do.
+    std::optional<millis> next_deadline() const;
 
     const room_info& info() const { return info_; }
     const std::vector<participant>& participants() const { return participants_; }
@@ -198,6 +235,10 @@ class room {
         return d == doc_id::shared ? shared_notes_ : private_notes_;
     }
     language notes_language() const { return language_; }
+    const countdown& timer(timer_id t) const {
+        return t == timer_id::interview ? interview_timer_ : question_timer_;
+    }
+    timer_view view_of(timer_id t, millis now) const;
 
   private:
     outcome push(connection_id c, const push_question& cmd, std::string_view ref, millis now);
@@ -207,6 +248,10 @@ class room {
     outcome change_language(connection_id c, const set_language& cmd, std::string_view ref);
     outcome move_cursor(connection_id c, const cursor_update& cmd, std::string_view ref,
                         millis now);
+    outcome command_timer(connection_id c, const timer_command& cmd, std::string_view ref,
+                          millis now);
+    // Expires every timer due at `now`; the events go to everyone but `except` (0: nobody).
+    outcome expire_due(millis now, connection_id except);
     outcome presence_to_everyone() const;
     // The notes a newly joined socket needs: per readable document a snapshot or the updates
     // since the version it holds, then the other participants' cursors.
@@ -237,6 +282,9 @@ class room {
     // participant id -> cursor, per document
     std::unordered_map<std::string, placed_cursor> cursors_[2];
     std::unordered_map<connection_id, token_bucket> cursor_budgets_;
+
+    countdown interview_timer_;
+    countdown question_timer_;
 };
 
 }  // namespace mockroom::domain

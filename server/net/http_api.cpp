@@ -96,7 +96,8 @@ string_response create_room(const http_request& request, server_state& state,
         return error_response(http::status::bad_request, bad->code, bad->message, request);
     }
     auto& body = std::get<protocol::create_room_request>(parsed);
-    auto created = state.rooms.create(body.bank, std::move(body.title), client_address);
+    auto created = state.rooms.create(body.bank, std::move(body.title), std::move(body.timing),
+                                      client_address);
     if (auto* failed = std::get_if<registry_error>(&created)) {
         return error_response(status_for(failed->code), failed->code, failed->message, request);
     }

@@ -4,15 +4,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include "net/server_clock.hpp"
+
 namespace mockroom::net {
-namespace {
-
-domain::millis wall_clock_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 room_host::room_host(boost::asio::any_io_executor executor, domain::room_info info,
                      role_tokens tokens, const limits& bounds)
@@ -20,7 +14,8 @@ room_host::room_host(boost::asio::any_io_executor executor, domain::room_info in
       id_(info.id),
       bank_(info.question_bank),
       tokens_(tokens),
-      room_(std::move(info), bounds) {}
+      room_(std::move(info), bounds),
+      wake_up_(executor_) {}
 
 std::optional<domain::role> room_host::authenticate(std::string_view token) const {
     const token_hash presented = hash_token(token);
@@ -40,15 +35,17 @@ void room_host::join(std::shared_ptr<connection> socket, domain::role r, protoco
         const auto c = socket->id();
         self->members_[c] = member{socket, r};
         auto outcome = self->room_.join(c, r, std::move(hello.name), std::move(hello.client),
-                                        wall_clock_ms(), hello.notes);
+                                        server_clock::now(), hello.notes);
         if (!self->room_.role_of(c)) {
             // Refused (e.g. the room is full): tell it, then let it go.
             self->deliver(std::move(outcome));
             self->members_.erase(c);
             socket->close_after_flush(1008, "refused");
+            self->wake_up_at_next_deadline();
             return;
         }
         self->deliver(std::move(outcome));
+        self->wake_up_at_next_deadline();
     });
 }
 
@@ -57,7 +54,7 @@ void room_host::command(domain::connection_id c, domain::command cmd, std::strin
                                   ref = std::move(ref)] {
         domain::outcome outcome;
         try {
-            outcome = self->room_.apply(c, cmd, ref, wall_clock_ms());
+            outcome = self->room_.apply(c, cmd, ref, server_clock::now());
         } catch (const std::exception& e) {
             // The domain validates before it changes anything, so this is a bug: answer it, log
             // it, and keep the room (and the server) running.
@@ -68,6 +65,7 @@ void room_host::command(domain::connection_id c, domain::command cmd, std::strin
         }
         self->deliver(std::move(outcome));
         if (std::holds_alternative<domain::leave>(cmd)) self->close_unseated();
+        self->wake_up_at_next_deadline();
     });
 }
 
@@ -82,7 +80,26 @@ void room_host::close_unseated() {
 void room_host::disconnect(domain::connection_id c) {
     boost::asio::post(executor_, [self = shared_from_this(), c] {
         if (self->members_.erase(c) == 0) return;
-        self->deliver(self->room_.disconnect(c, wall_clock_ms()));
+        self->deliver(self->room_.disconnect(c, server_clock::now()));
+    });
+}
+
+void room_host::wake_up_at_next_deadline() {
+    const auto next = room_.next_deadline();
+    if (next == wake_up_at_) return;
+    wake_up_at_ = next;
+    if (!next) {
+        wake_up_.cancel();
+        return;
+    }
+    wake_up_.expires_at(server_clock::to_steady(*next));  // cancels the previous wait
+    wake_up_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (ec == boost::asio::error::operation_aborted) return;
+        auto self = weak.lock();
+        if (!self) return;
+        self->wake_up_at_.reset();
+        self->deliver(self->room_.tick(server_clock::now()));
+        self->wake_up_at_next_deadline();
     });
 }
 

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,9 @@ class room_host : public std::enable_shared_from_this<room_host> {
     };
 
     void deliver(domain::outcome&& outcome);
+    // One wake-up per room, at the earliest running deadline (never a per-second tick): then
+    // the room expires what is due. Called after everything that may move a deadline.
+    void wake_up_at_next_deadline();
     // Closes the sockets the room no longer seats (after a leave).
     void close_unseated();
     void send_to(const member& m, shared_message frame);
@@ -54,6 +58,8 @@ class room_host : public std::enable_shared_from_this<room_host> {
     const role_tokens tokens_;
     domain::room room_;
     std::unordered_map<domain::connection_id, member> members_;
+    boost::asio::steady_timer wake_up_;
+    std::optional<domain::millis> wake_up_at_;  // the deadline wake_up_ is armed for
 };
 
 }  // namespace mockroom::net

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "net/server_clock.hpp"
 #include "net/tokens.hpp"
 
 namespace mockroom::net {
@@ -19,6 +20,7 @@ std::shared_ptr<const domain::bank> room_registry::find_bank(std::string_view id
 
 std::variant<registry_error, created_room> room_registry::create(std::string_view bank_id,
                                                                  std::string title,
+                                                                 domain::timing_settings timing,
                                                                  const std::string& requester) {
     auto bank = find_bank(bank_id);
     if (!bank) {
@@ -33,8 +35,7 @@ std::variant<registry_error, created_room> room_registry::create(std::string_vie
     role_tokens hashes{hash_token(created.interviewer_token), hash_token(created.candidate_token),
                        hash_token(created.observer_token)};
 
-    using namespace std::chrono;
-    const auto now = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    const domain::millis now = server_clock::now();
     std::lock_guard lock(mutex_);
     if (creations_by_requester_.size() > 100'000) creations_by_requester_.clear();  // bound memory
     const double per_minute = bounds_.room_creations_per_minute;
@@ -51,7 +52,7 @@ std::variant<registry_error, created_room> room_registry::create(std::string_vie
     do {
         id = random_token(9);  // 72 bits: 12 URL-safe characters
     } while (rooms_.contains(id));
-    domain::room_info info{id, created.title, bank, now};
+    domain::room_info info{id, created.title, bank, now, std::move(timing)};
     created.host =
         std::make_shared<room_host>(pick_executor_(id), std::move(info), hashes, bounds_);
     rooms_.emplace(id, created.host);

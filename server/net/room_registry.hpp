@@ -44,6 +44,7 @@ class room_registry {
 
     // `requester` (the client's address) is rate-limited: a single client cannot take every room.
     std::variant<registry_error, created_room> create(std::string_view bank_id, std::string title,
+                                                      domain::timing_settings timing,
                                                       const std::string& requester);
     std::shared_ptr<room_host> find(std::string_view room_id) const;
     std::size_t room_count() const;

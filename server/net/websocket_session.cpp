@@ -10,6 +10,7 @@
 #include <deque>
 
 #include "domain/rate_limit.hpp"
+#include "net/server_clock.hpp"
 #include "net/sessions.hpp"
 #include "protocol/codec.hpp"
 
@@ -20,11 +21,6 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace asio = boost::asio;
 namespace http = beast::http;
-
-std::int64_t wall_clock_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // Closing is routine (peer left, server stopping); anything else is worth a line on stderr.
 bool is_routine(beast::error_code ec) {
@@ -90,7 +86,7 @@ class websocket_session : public connection,
 
     void on_read(beast::error_code ec, std::size_t) {
         if (ec) return on_gone(ec);
-        const std::int64_t received_at = wall_clock_ms();
+        const std::int64_t received_at = server_clock::now();
         const double rate = state_.bounds.messages_per_second;
         if (!closing_ && !message_budget_.take(received_at, rate, 2 * rate)) {
             send_error(domain::error_code::rate_limited, "too many messages; slow down", "");
@@ -119,7 +115,7 @@ class websocket_session : public connection,
                     on_hello(std::move(m), message.ref);
                 } else if constexpr (std::is_same_v<type, protocol::ping>) {
                     enqueue(std::make_shared<const std::string>(
-                        protocol::encode_pong(m.id, m.t0, received_at, wall_clock_ms())));
+                        protocol::encode_pong(m.id, m.t0, received_at, server_clock::now())));
                 } else {
                     if (!room_) {
                         return send_error(domain::error_code::bad_request, "say hello first",

@@ -1,6 +1,8 @@
 #include "protocol/codec.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "protocol/change_json.hpp"
@@ -14,6 +16,7 @@ using nlohmann::json;
 constexpr std::size_t max_ref_bytes = 64;
 constexpr std::size_t max_id_bytes = 64;  // room ids, question ids
 constexpr std::size_t max_token_bytes = 128;
+constexpr std::size_t max_warnings = 4;
 
 // Thrown only inside this file, while reading one message; turned into a protocol_error.
 struct field_error {
@@ -91,6 +94,51 @@ domain::held_versions read_held_versions(const json& notes) {
     if (notes.contains("shared")) held.shared = count_field(notes, "shared");
     if (notes.contains("private")) held.private_notes = count_field(notes, "private");
     return held;
+}
+
+// An integer number of ms (negative allowed); ranges are the domain's to check.
+domain::millis millis_field(const json& object, const char* name) {
+    const json& value = field(object, name);
+    if (!value.is_number_integer())
+        throw field_error{std::string("'") + name + "' must be an integer"};
+    if (value.is_number_unsigned() &&
+        value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+        throw field_error{std::string("'") + name + "' is out of range"};
+    }
+    return value.get<domain::millis>();
+}
+
+std::optional<domain::millis> optional_millis(const json& object, const char* name) {
+    if (!object.contains(name) || object[name].is_null()) return std::nullopt;
+    return millis_field(object, name);
+}
+
+domain::timer_command read_timer_command(const json& message) {
+    domain::timer_command command;
+    const std::string timer = string_field(message, "timer", 16);
+    if (timer == "interview") {
+        command.timer = domain::timer_id::interview;
+    } else if (timer == "question") {
+        command.timer = domain::timer_id::question;
+    } else {
+        throw field_error{"'timer' must be interview or question"};
+    }
+    const std::string action = string_field(message, "command", 16);
+    static constexpr std::pair<std::string_view, domain::timer_action> actions[] = {
+        {"start", domain::timer_action::start},
+        {"pause", domain::timer_action::pause},
+        {"resume", domain::timer_action::resume},
+        {"reset", domain::timer_action::reset},
+        {"add", domain::timer_action::add}};
+    auto known = std::find_if(std::begin(actions), std::end(actions),
+                              [&](const auto& a) { return a.first == action; });
+    if (known == std::end(actions)) {
+        throw field_error{"'command' must be start, pause, resume, reset or add"};
+    }
+    command.action = known->second;
+    command.ms = optional_millis(message, "ms");
+    command.expect_rev = count_field(message, "expect_rev");
+    return command;
 }
 
 domain::doc_id read_doc(const json& message) {
@@ -175,7 +223,8 @@ domain::push_question read_push(const json& message, const limits& bounds) {
     if (has_bank_question == has_custom) {
         throw field_error{"give exactly one of 'question' or 'custom'"};
     }
-    if (has_bank_question) return {string_field(message, "question", max_id_bytes)};
+    const auto budget = optional_millis(message, "budget_ms");
+    if (has_bank_question) return {string_field(message, "question", max_id_bytes), budget};
     const json& custom = message["custom"];
     if (!custom.is_object()) throw field_error{"'custom' must be an object"};
     domain::custom_question q;
@@ -184,7 +233,7 @@ domain::push_question read_push(const json& message, const limits& bounds) {
     auto level = domain::parse_difficulty(string_field(custom, "difficulty", 16));
     if (!level) throw field_error{"'difficulty' must be easy, medium or hard"};
     q.level = *level;
-    return {std::move(q)};
+    return {std::move(q), budget};
 }
 
 client_message read_message(const json& message, const std::string& type, const std::string& ref,
@@ -200,6 +249,7 @@ client_message read_message(const json& message, const std::string& type, const 
     }
     if (type == "notes.language") return domain::command{read_language(message)};
     if (type == "cursor") return domain::command{read_cursor(message)};
+    if (type == "timer.command") return domain::command{read_timer_command(message)};
     std::size_t shown = std::min<std::size_t>(type.size(), 40);
     while (shown > 0 && shown < type.size() &&
            (static_cast<unsigned char>(type[shown]) & 0xc0) == 0x80) {
@@ -233,7 +283,8 @@ json public_question_json(const domain::pushed_question& q) {
             {"number", q.number ? json(*q.number) : json(nullptr)},
             {"text", q.text},
             {"difficulty", domain::to_string(q.level)},
-            {"pushed_at", q.pushed_at}};
+            {"pushed_at", q.pushed_at},
+            {"budget_ms", q.budget_ms}};
 }
 
 json interviewer_question_json(const domain::pushed_question& q) {
@@ -254,6 +305,7 @@ json bank_json_for_interviewers(const domain::bank& b) {
                              {"number", q.number},
                              {"text", q.text},
                              {"difficulty", domain::to_string(q.level)},
+                             {"budget_ms", domain::budget_ms(b, q)},
                              {"sample_answer", q.sample_answer}});
     }
     return {{"id", b.id},
@@ -262,16 +314,39 @@ json bank_json_for_interviewers(const domain::bank& b) {
             {"questions", std::move(questions)}};
 }
 
+// The timer's state; the `timer` message adds its name, cause and author.
+json timer_json(const domain::timer_view& t) {
+    json j = {{"state", domain::to_string(t.state)},
+              {"duration_ms", t.duration_ms},
+              {"deadline", t.deadline ? json(*t.deadline) : json(nullptr)},
+              {"remaining_ms", t.remaining_ms},
+              {"rev", t.rev},
+              {"warn_ms", t.warn_ms}};
+    if (t.timer == domain::timer_id::question) {
+        j["question"] = t.question_seq ? json(*t.question_seq) : json(nullptr);
+    }
+    return j;
+}
+
 json welcome_json(const domain::welcome_event& w, domain::role recipient) {
     const domain::room_info& info = *w.state.info;
+    const bool interviewer = recipient == domain::role::interviewer;
+    // Time spent is for interviewers only.
+    const auto history_entry = [&](const domain::pushed_question& q) {
+        json j = question_json(q, recipient);
+        if (interviewer) j["time_spent_ms"] = q.time_spent_ms;
+        return j;
+    };
     json history = json::array();
-    for (const auto& q : w.state.history) history.push_back(question_json(q, recipient));
-    json state = {
-        {"participants", participants_json(w.state.participants)},
-        {"current", w.state.history.empty() ? json(nullptr)
-                                            : question_json(w.state.history.back(), recipient)},
-        {"history", std::move(history)},
-        {"language", domain::to_string(w.state.notes_language)}};
+    for (const auto& q : w.state.history) history.push_back(history_entry(q));
+    json state = {{"participants", participants_json(w.state.participants)},
+                  {"current",
+                   w.state.history.empty() ? json(nullptr) : history_entry(w.state.history.back())},
+                  {"history", std::move(history)},
+                  {"language", domain::to_string(w.state.notes_language)},
+                  {"timers",
+                   {{"interview", timer_json(w.state.interview_timer)},
+                    {"question", timer_json(w.state.question_timer)}}}};
     if (recipient == domain::role::interviewer) {
         state["bank"] = bank_json_for_interviewers(*info.question_bank);
     }
@@ -282,6 +357,7 @@ json welcome_json(const domain::welcome_event& w, domain::role recipient) {
              {{"id", info.id},
               {"title", info.title},
               {"bank", {{"id", info.question_bank->id}, {"title", info.question_bank->title}}}}},
+            {"now", w.state.now},
             {"state", std::move(state)}};
 }
 
@@ -347,8 +423,19 @@ std::string encode(const domain::event& e, domain::role recipient) {
                 return dump(
                     {{"type", "presence"}, {"participants", participants_json(ev.participants)}});
             } else if constexpr (std::is_same_v<type, domain::question_event>) {
-                return dump(
-                    {{"type", "question"}, {"question", question_json(ev.question, recipient)}});
+                json j = {{"type", "question"},
+                          {"question", question_json(ev.question, recipient)}};
+                if (ev.replaced && recipient == domain::role::interviewer) {
+                    j["time_spent"] = {{"seq", ev.replaced->seq}, {"ms", ev.replaced->ms}};
+                }
+                return dump(j);
+            } else if constexpr (std::is_same_v<type, domain::timer_event>) {
+                json j = timer_json(ev.timer);
+                j["type"] = "timer";
+                j["timer"] = domain::to_string(ev.timer.timer);
+                j["cause"] = ev.cause;
+                j["by"] = ev.by.empty() ? json(nullptr) : json(ev.by);
+                return dump(j);
             } else if constexpr (std::is_same_v<type, domain::notes_updates_event>) {
                 if (!may_see(ev.doc, recipient)) return {};
                 return dump({{"type", "notes.updates"},
@@ -407,6 +494,31 @@ std::variant<protocol_error, create_room_request> parse_create_room(std::string_
             if (has_control_character(r.title)) {
                 throw field_error{"'title' has control characters"};
             }
+        }
+        if (auto length = optional_millis(request, "interview_ms")) {
+            if (*length < 60'000 || *length > domain::max_timer_ms) {
+                throw field_error{"'interview_ms' must be 60000 (1 min) to 86400000 (24 h)"};
+            }
+            r.timing.interview_ms = *length;
+        }
+        if (request.contains("warn_ms") && !request["warn_ms"].is_null()) {
+            const json& thresholds = request["warn_ms"];
+            if (!thresholds.is_array() || thresholds.size() > max_warnings) {
+                throw field_error{"'warn_ms' must be an array of at most " +
+                                  std::to_string(max_warnings) + " thresholds"};
+            }
+            r.timing.warn_ms.clear();
+            for (const json& threshold : thresholds) {
+                if (!threshold.is_number_integer() || threshold.get<std::int64_t>() < 1'000 ||
+                    threshold.get<std::int64_t>() > domain::max_timer_ms) {
+                    throw field_error{"each 'warn_ms' threshold is 1000 (1 s) to 86400000 (24 h)"};
+                }
+                r.timing.warn_ms.push_back(threshold.get<domain::millis>());
+            }
+            // Largest first, once each: the first threshold is where the warning colour starts.
+            std::sort(r.timing.warn_ms.rbegin(), r.timing.warn_ms.rend());
+            r.timing.warn_ms.erase(std::unique(r.timing.warn_ms.begin(), r.timing.warn_ms.end()),
+                                   r.timing.warn_ms.end());
         }
         return r;
     } catch (const field_error& e) {

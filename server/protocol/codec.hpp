@@ -54,6 +54,7 @@ std::string encode_pong(std::string_view id, std::string_view t0, std::int64_t t
 struct create_room_request {
     std::string bank;
     std::string title;
+    domain::timing_settings timing;  // interview_ms, warn_ms
 };
 std::variant<protocol_error, create_room_request> parse_create_room(std::string_view body,
                                                                     const limits& bounds);

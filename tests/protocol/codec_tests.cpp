@@ -112,9 +112,13 @@ bool has_key_anywhere(const json& value, const std::string& key) {
 }
 
 // The interviewer's copy minus everything only interviewers may see.
+// What a candidate or observer gets of an interviewer's copy: no answers, no bank, no time
+// spent per question.
 json redacted(json value) {
     if (value.is_object()) {
         value.erase("sample_answer");
+        value.erase("time_spent");
+        value.erase("time_spent_ms");
         if (value.contains("state") && value["state"].is_object()) value["state"].erase("bank");
         for (auto& item : value.items()) item.value() = redacted(item.value());
     } else if (value.is_array()) {
@@ -259,6 +263,43 @@ TEST_CASE("c2s.question.push.custom.json parses to a custom push", "[codec][pars
     CHECK(custom.text == "Explain the GIL.");
     CHECK(custom.level == difficulty::hard);
     CHECK(parsed.ref.empty());
+}
+
+TEST_CASE("c2s.question.push.budget.json parses to a push with a budget",
+          "[codec][parse][golden]") {
+    const auto parsed = parse_ok(example_text("c2s.question.push.budget.json"));
+    const auto push = command_as<domain::push_question>(parsed);
+    CHECK(std::get<std::string>(push.what) == "q3");
+    CHECK(push.budget_ms == 420'000);
+    CHECK(parsed.ref == "8");
+    // Without one, the room decides.
+    CHECK_FALSE(
+        command_as<domain::push_question>(parse_ok(example_text("c2s.question.push.bank.json")))
+            .budget_ms);
+}
+
+TEST_CASE("c2s.timer.command.json parses to a timer command", "[codec][parse][golden]") {
+    const auto parsed = parse_ok(example_text("c2s.timer.command.json"));
+    const auto command = command_as<domain::timer_command>(parsed);
+    CHECK(command.timer == domain::timer_id::question);
+    CHECK(command.action == domain::timer_action::add);
+    CHECK(command.ms == 60'000);
+    CHECK(command.expect_rev == 3);
+    CHECK(parsed.ref == "9");
+    for (std::string_view action : {"start", "pause", "resume", "reset", "add"}) {
+        const auto each = command_as<domain::timer_command>(
+            parse_ok(R"({"type":"timer.command","timer":"interview","command":")" +
+                     std::string(action) + R"(","expect_rev":0})"));
+        CHECK(domain::to_string(each.action) == action);
+        CHECK(each.timer == domain::timer_id::interview);
+        CHECK_FALSE(each.ms);
+    }
+    // A negative ms subtracts; the domain checks ranges and states.
+    CHECK(
+        command_as<domain::timer_command>(
+            parse_ok(
+                R"({"type":"timer.command","timer":"question","command":"add","ms":-30000,"expect_rev":7})"))
+            .ms == -30'000);
 }
 
 // ---- parsing: accepted variations --------------------------------------------------------
@@ -490,6 +531,35 @@ TEST_CASE("ping without a finite number t0 is refused", "[codec][parse][errors]"
     // A number too large for a double is either invalid JSON or not finite: refused either way.
     CHECK(parse_error(R"({"type":"ping","t0":1e400})").code == error_code::bad_request);
     CHECK(parse_error(R"({"type":"ping","t0":-1e400})").code == error_code::bad_request);
+}
+
+TEST_CASE("timer.command with missing or mistyped fields is refused", "[codec][parse][errors]") {
+    check_refusals({
+        {R"({"type":"timer.command","id":1,"command":"start","expect_rev":0})", "'timer'", "1"},
+        {R"({"type":"timer.command","timer":"lunch","command":"start","expect_rev":0})", "'timer'",
+         ""},
+        {R"({"type":"timer.command","timer":3,"command":"start","expect_rev":0})", "'timer'", ""},
+        {R"({"type":"timer.command","timer":"question","expect_rev":0})", "'command'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"stop","expect_rev":0})",
+         "'command'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"START","expect_rev":0})",
+         "'command'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"start"})", "'expect_rev'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"start","expect_rev":-1})",
+         "'expect_rev'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"start","expect_rev":"1"})",
+         "'expect_rev'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"start","expect_rev":1.5})",
+         "'expect_rev'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"add","ms":1.5,"expect_rev":1})",
+         "'ms'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"add","ms":"60000","expect_rev":1})",
+         "'ms'", ""},
+        {R"({"type":"timer.command","timer":"question","command":"add","ms":18446744073709551615,"expect_rev":1})",
+         "'ms'", ""},
+        {R"({"type":"question.push","question":"q1","budget_ms":"5 min"})", "'budget_ms'", ""},
+        {R"({"type":"question.push","question":"q1","budget_ms":1e3})", "'budget_ms'", ""},
+    });
 }
 
 TEST_CASE("question.push needs exactly one valid question or custom", "[codec][parse][errors]") {
@@ -730,8 +800,17 @@ struct canary_room {
                                                  "", t_push + 2)
                                           .at(0)
                                           .what);
-        events.emplace_back("q6",
-                            room.apply(1, domain::push_question{"q6"}, "", t_push + 3).at(0).what);
+        auto q6 = room.apply(1, domain::push_question{"q6"}, "", t_push + 3);
+        events.emplace_back("q6", q6.at(0).what);
+        events.emplace_back("timer (push)", q6.at(1).what);
+        events.emplace_back(
+            "timer (pause)",
+            room.apply(1,
+                       domain::timer_command{
+                           domain::timer_id::interview, domain::timer_action::pause, {}, 1},
+                       "", t_push + 3)
+                .at(0)
+                .what);
         auto late_interviewer = room.join(4, role::interviewer, "Barbara", "b", t_push + 4);
         events.emplace_back("interviewer welcome", late_interviewer.at(0).what);
         events.emplace_back("presence", late_interviewer.at(1).what);
@@ -743,6 +822,7 @@ struct canary_room {
                             room.apply(2, domain::push_question{"q1"}, "12", t_push).at(0).what);
         events.emplace_back("error without ref",
                             room.apply(1, domain::push_question{"nope"}, "", t_push).at(0).what);
+        events.emplace_back("timer (expire)", room.tick(t_push + 3 + 60 * 60'000).at(0).what);
     }
 };
 
@@ -761,9 +841,11 @@ bool is_difficulty(const json& value) {
     return value == "easy" || value == "medium" || value == "hard";
 }
 
-void check_question(const json& q, role recipient) {
-    std::set<std::string> expected{"seq", "id", "number", "text", "difficulty", "pushed_at"};
+void check_question(const json& q, role recipient, bool in_history = false) {
+    std::set<std::string> expected{"seq",        "id",        "number",   "text",
+                                   "difficulty", "pushed_at", "budget_ms"};
     if (recipient == role::interviewer) expected.insert("sample_answer");
+    if (recipient == role::interviewer && in_history) expected.insert("time_spent_ms");
     CHECK(keys_of(q) == expected);
     CHECK(q["seq"].is_number_integer());
     CHECK(q["id"].is_string());
@@ -772,7 +854,24 @@ void check_question(const json& q, role recipient) {
     CHECK(q["text"].is_string());
     CHECK(is_difficulty(q["difficulty"]));
     CHECK(q["pushed_at"].is_number_integer());
+    CHECK(q["budget_ms"].is_number_integer());
     if (recipient == role::interviewer) CHECK(q["sample_answer"].is_string());
+}
+
+// A timer's state, as in welcome.state.timers and in the `timer` message.
+void check_timer(const json& t, bool question_timer, std::set<std::string> extra_keys = {}) {
+    std::set<std::string> expected{"state",        "duration_ms", "deadline",
+                                   "remaining_ms", "rev",         "warn_ms"};
+    if (question_timer) expected.insert("question");
+    expected.merge(extra_keys);
+    CHECK(keys_of(t) == expected);
+    const json& state = t["state"];
+    CHECK((state == "idle" || state == "running" || state == "paused" || state == "expired"));
+    CHECK(t["deadline"].is_null() == (state == "idle" || state == "paused"));
+    CHECK(t["remaining_ms"].is_number_integer());
+    CHECK(t["rev"].is_number_unsigned());
+    CHECK(t["warn_ms"].is_array());
+    if (question_timer) CHECK((t["question"].is_null() || t["question"].is_number_integer()));
 }
 
 void check_documented_shape(const json& j, role recipient, const domain::bank& b) {
@@ -780,17 +879,22 @@ void check_documented_shape(const json& j, role recipient, const domain::bank& b
     REQUIRE(j.contains("type"));
     const std::string type = j["type"];
     if (type == "welcome") {
-        CHECK(keys_of(j) == std::set<std::string>{"type", "role", "you", "room", "state"});
+        CHECK(keys_of(j) == std::set<std::string>{"type", "role", "you", "room", "now", "state"});
+        CHECK(j["now"].is_number_integer());
         CHECK(j["you"].is_string());
         CHECK(keys_of(j["room"]) == std::set<std::string>{"id", "title", "bank"});
         CHECK(keys_of(j["room"]["bank"]) == std::set<std::string>{"id", "title"});
         const json& state = j["state"];
-        std::set<std::string> state_keys{"participants", "current", "history", "language"};
+        std::set<std::string> state_keys{"participants", "current", "history", "language",
+                                         "timers"};
         if (recipient == role::interviewer) state_keys.insert("bank");
         CHECK(keys_of(state) == state_keys);
         check_participants(state["participants"]);
         REQUIRE(state["history"].is_array());
-        for (const auto& q : state["history"]) check_question(q, recipient);
+        for (const auto& q : state["history"]) check_question(q, recipient, true);
+        CHECK(keys_of(state["timers"]) == std::set<std::string>{"interview", "question"});
+        check_timer(state["timers"]["interview"], false);
+        check_timer(state["timers"]["question"], true);
         if (state["history"].empty()) {
             CHECK(state["current"].is_null());
         } else {
@@ -806,8 +910,9 @@ void check_documented_shape(const json& j, role recipient, const domain::bank& b
             REQUIRE(bank["questions"].size() == b.questions.size());
             for (std::size_t i = 0; i < b.questions.size(); ++i) {
                 const json& q = bank["questions"][i];
-                CHECK(keys_of(q) ==
-                      std::set<std::string>{"id", "number", "text", "difficulty", "sample_answer"});
+                CHECK(keys_of(q) == std::set<std::string>{"id", "number", "text", "difficulty",
+                                                          "budget_ms", "sample_answer"});
+                CHECK(q["budget_ms"] == domain::budget_ms(b, b.questions[i]));
                 CHECK(q["id"] == b.questions[i].id);
                 CHECK(q["number"] == b.questions[i].number);
                 CHECK(q["text"] == b.questions[i].text);
@@ -819,8 +924,18 @@ void check_documented_shape(const json& j, role recipient, const domain::bank& b
         CHECK(keys_of(j) == std::set<std::string>{"type", "participants"});
         check_participants(j["participants"]);
     } else if (type == "question") {
-        CHECK(keys_of(j) == std::set<std::string>{"type", "question"});
+        auto keys = keys_of(j);
+        if (recipient == role::interviewer && keys.erase("time_spent")) {
+            CHECK(keys_of(j["time_spent"]) == std::set<std::string>{"seq", "ms"});
+        }
+        CHECK(keys == std::set<std::string>{"type", "question"});
         check_question(j["question"], recipient);
+    } else if (type == "timer") {
+        const bool question_timer = j["timer"] == "question";
+        CHECK((question_timer || j["timer"] == "interview"));
+        check_timer(j, question_timer, {"type", "timer", "cause", "by"});
+        CHECK(j["cause"].is_string());
+        CHECK((j["by"].is_null() == (j["cause"] == "expire")));
     } else if (type == "error") {
         auto keys = keys_of(j);
         keys.erase("ref");
@@ -837,7 +952,8 @@ void check_documented_shape(const json& j, role recipient, const domain::bank& b
         CHECK((j["doc"] == "shared" || recipient == role::interviewer));
         CHECK(j["updates"].is_array());
     } else if (type == "cursor") {
-        CHECK(keys_of(j) == std::set<std::string>{"type", "doc", "participant", "version", "ranges"});
+        CHECK(keys_of(j) ==
+              std::set<std::string>{"type", "doc", "participant", "version", "ranges"});
         CHECK((j["doc"] == "shared" || recipient == role::interviewer));
     } else if (type == "notes.language") {
         CHECK(keys_of(j) == std::set<std::string>{"type", "language", "by"});
@@ -1017,19 +1133,19 @@ TEST_CASE("the s2c examples are what the server sends", "[codec][encode][golden]
 
     // Ada (candidate) joins with c2s.hello.json.
     const auto h = message_as<hello>(parse_ok(example_text("c2s.hello.json")));
-    const auto ada = room.join(2, role::candidate, h.name, h.client, t_push + 1'000);
+    const auto ada = room.join(2, role::candidate, h.name, h.client, t_push + 60'000);
     CHECK(parse_json(encode(event_in<domain::welcome_event>(ada, 0), role::candidate)) ==
           example("s2c.welcome.candidate.json"));
 
     // Grace's socket drops and she reconnects: the full state again.
-    room.disconnect(1, t_push + 2'000);
-    const auto grace = room.join(3, role::interviewer, "Grace", "c-9b2a71", t_push + 3'000);
+    room.disconnect(1, t_push + 50'000);
+    const auto grace = room.join(3, role::interviewer, "Grace", "c-9b2a71", t_push + 60'000);
     CHECK(parse_json(encode(event_in<domain::welcome_event>(grace, 0), role::interviewer)) ==
           example("s2c.welcome.interviewer.json"));
 
     // Linus (observer) comes and goes.
-    room.join(4, role::observer, "Linus", "c-77aa01", t_push + 4'000);
-    const auto gone = room.disconnect(4, t_push + 5'000);
+    room.join(4, role::observer, "Linus", "c-77aa01", t_push + 61'000);
+    const auto gone = room.disconnect(4, t_push + 62'000);
     for (role recipient : all_roles) {
         CHECK(parse_json(encode(event_in<domain::presence_event>(gone, 0), recipient)) ==
               example("s2c.presence.json"));
@@ -1038,18 +1154,39 @@ TEST_CASE("the s2c examples are what the server sends", "[codec][encode][golden]
     // Grace asks for a question the bank does not have.
     const auto bad_push = parse_ok(R"({"type":"question.push","id":8,"question":"q42"})");
     const auto refused =
-        room.apply(3, message_as<domain::command>(bad_push), bad_push.ref, t_push + 6'000);
+        room.apply(3, message_as<domain::command>(bad_push), bad_push.ref, t_push + 63'000);
     CHECK(parse_json(encode(event_in<domain::error_event>(refused, 0), role::interviewer)) ==
           example("s2c.error.json"));
 
     // The custom example becomes the second push; the leave example takes Ada out.
     const auto custom = parse_ok(example_text("c2s.question.push.custom.json"));
     const auto second = event_in<domain::question_event>(
-        room.apply(3, message_as<domain::command>(custom), custom.ref, t_push + 7'000), 0);
+        room.apply(3, message_as<domain::command>(custom), custom.ref, t_push + 70'000), 0);
     CHECK(parse_json(encode(second, role::interviewer)) ==
           json::parse(R"({"type":"question","question":{"seq":2,"id":"custom-2","number":null,
-            "text":"Explain the GIL.","difficulty":"hard","pushed_at":1764000007000,
-            "sample_answer":""}})"));
+            "text":"Explain the GIL.","difficulty":"hard","pushed_at":1764000070000,
+            "budget_ms":900000,"sample_answer":""},"time_spent":{"seq":1,"ms":70000}})"));
+
+    // Grace pauses the question timer (rev 3), then sends c2s.timer.command.json.
+    room.apply(3,
+               domain::timer_command{domain::timer_id::question, domain::timer_action::pause,
+                                     std::nullopt, 2},
+               "", t_push + 80'000);
+    const auto add = parse_ok(example_text("c2s.timer.command.json"));
+    const auto added = room.apply(3, message_as<domain::command>(add), add.ref, t_push + 90'000);
+    for (role recipient : all_roles) {
+        CHECK(parse_json(encode(event_in<domain::timer_event>(added, 0), recipient)) ==
+              example("s2c.timer.json"));
+    }
+    // Nobody touched the interview timer the first push started: it expires on time, once.
+    CHECK(room.tick(t_push + 2'700'000 - 1).empty());
+    const auto expired = room.tick(t_push + 2'700'000);
+    REQUIRE(expired.size() == 1);
+    for (role recipient : all_roles) {
+        CHECK(parse_json(encode(event_in<domain::timer_event>(expired, 0), recipient)) ==
+              example("s2c.timer.expired.json"));
+    }
+    CHECK(room.tick(t_push + 2'800'000).empty());
     const auto leave = parse_ok(example_text("c2s.leave.json"));
     const auto left = room.apply(2, message_as<domain::command>(leave), leave.ref, t_push + 8'000);
     CHECK(parse_json(encode(event_in<domain::presence_event>(left, 0), role::candidate)) ==
@@ -1130,6 +1267,11 @@ TEST_CASE("every example is one pretty-printed JSON object", "[golden]") {
                                             "c2s.leave.json",
                                             "c2s.question.push.bank.json",
                                             "c2s.question.push.custom.json",
+                                            "c2s.question.push.budget.json",
+                                            "c2s.timer.command.json",
+                                            "s2c.timer.json",
+                                            "s2c.timer.expired.json",
+                                            "http.create-room.request.json",
                                             "s2c.welcome.interviewer.json",
                                             "s2c.welcome.candidate.json",
                                             "s2c.presence.json",
@@ -1190,4 +1332,48 @@ TEST_CASE("create-room bodies", "[codec][parse][http]") {
     refused(R"({"bank":"b","title":"a\u0007b"})");
     refused(R"({"bank":"b","title":"a\u0085b"})");
     refused(R"({"bank":")" + std::string(65, 'b') + "\"}");
+}
+
+TEST_CASE("create-room timing settings", "[codec][parse][http][golden]") {
+    auto parse = [](std::string_view body) { return parse_create_room(body, default_limits); };
+    const auto documented = parse(example_text("http.create-room.request.json"));
+    REQUIRE(std::holds_alternative<create_room_request>(documented));
+    CHECK(std::get<create_room_request>(documented).timing.interview_ms == 2'700'000);
+    CHECK(std::get<create_room_request>(documented).timing.warn_ms ==
+          std::vector<domain::millis>{120'000});
+
+    const auto defaults = std::get<create_room_request>(parse(R"({"bank":"b"})")).timing;
+    CHECK(defaults.interview_ms == 45 * 60'000);
+    CHECK(defaults.warn_ms == std::vector<domain::millis>{120'000});
+
+    // Thresholds come back largest first, once each; [] turns warnings off.
+    const auto custom = std::get<create_room_request>(
+        parse(R"({"bank":"b","interview_ms":3600000,"warn_ms":[60000,300000,60000,1000]})"));
+    CHECK(custom.timing.interview_ms == 3'600'000);
+    CHECK(custom.timing.warn_ms == std::vector<domain::millis>{300'000, 60'000, 1'000});
+    CHECK(std::get<create_room_request>(parse(R"({"bank":"b","warn_ms":[]})"))
+              .timing.warn_ms.empty());
+    CHECK(std::get<create_room_request>(parse(R"({"bank":"b","interview_ms":60000})"))
+              .timing.interview_ms == 60'000);
+    CHECK(std::get<create_room_request>(parse(R"({"bank":"b","interview_ms":86400000})"))
+              .timing.interview_ms == 86'400'000);
+
+    for (std::string_view body : {
+             R"({"bank":"b","interview_ms":59999})",
+             R"({"bank":"b","interview_ms":86400001})",
+             R"({"bank":"b","interview_ms":-1})",
+             R"({"bank":"b","interview_ms":"45 min"})",
+             R"({"bank":"b","interview_ms":2700000.5})",
+             R"({"bank":"b","warn_ms":120000})",
+             R"({"bank":"b","warn_ms":[999]})",
+             R"({"bank":"b","warn_ms":[86400001]})",
+             R"({"bank":"b","warn_ms":["2 min"]})",
+             R"({"bank":"b","warn_ms":[1000,2000,3000,4000,5000]})",
+         }) {
+        CAPTURE(body);
+        const auto result = parse(body);
+        REQUIRE(std::holds_alternative<protocol_error>(result));
+        CHECK(std::get<protocol_error>(result).code == error_code::bad_request);
+        CHECK(std::get<protocol_error>(result).message.find("_ms'") != std::string::npos);
+    }
 }

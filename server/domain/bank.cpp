@@ -16,6 +16,8 @@ namespace {
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 constexpr std::string_view navigation_words = "back to all roles";
 constexpr std::string_view sample_answer_words = "sample answer";
+constexpr std::string_view time_words = "time";
+constexpr std::string_view time_per_question_words = "time per question";
 
 // ---- Small string helpers (ASCII-only case folding: keywords are ASCII) ----
 
@@ -70,6 +72,14 @@ std::optional<std::string_view> after_word(std::string_view line, std::string_vi
     return value;
 }
 
+std::string_view trim(std::string_view text) {
+    return trim_right(trim_left(text));
+}
+
+std::string quoted(std::string_view text) {
+    return "\"" + std::string(text) + "\"";
+}
+
 std::string plural(int n, std::string_view noun) {
     return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
 }
@@ -101,13 +111,27 @@ std::optional<int> question_keyword(std::string_view line) {
     return number ? parse_number(*number) : std::nullopt;
 }
 
-// "Difficulty: hard" -> "hard"; the value may be empty or unknown, the caller judges it.
-std::optional<std::string_view> difficulty_keyword(std::string_view line) {
-    constexpr std::string_view word = "difficulty";
+// "<word> : value" -> "value" (maybe empty); nullopt when the line does not start so.
+std::optional<std::string_view> colon_keyword(std::string_view line, std::string_view word) {
     if (!istarts_with(line, word)) return std::nullopt;
     const auto rest = trim_left(line.substr(word.size()));
     if (rest.empty() || rest.front() != ':') return std::nullopt;
     return trim_left(rest.substr(1));
+}
+
+// "Time: 12 min" -> "12 min"; the value may be anything, the caller judges it.
+std::optional<std::string_view> time_keyword(std::string_view line) {
+    return colon_keyword(line, time_words);
+}
+
+// "Time per question: easy 4 min, hard 20 min" -> "easy 4 min, hard 20 min"
+std::optional<std::string_view> time_per_question_keyword(std::string_view line) {
+    return colon_keyword(line, time_per_question_words);
+}
+
+// "Difficulty: hard" -> "hard"; the value may be empty or unknown, the caller judges it.
+std::optional<std::string_view> difficulty_keyword(std::string_view line) {
+    return colon_keyword(line, "difficulty");
 }
 
 bool sample_answer_keyword(std::string_view line) {
@@ -150,6 +174,81 @@ std::string join_paragraphs(line_span lines) {
     return out;
 }
 
+// ---- Time budgets ----
+
+bool in_budget_range(int minutes) {
+    return minutes >= 1 && minutes <= max_budget_minutes;
+}
+
+std::string minutes_text(int minutes) {
+    return std::to_string(minutes) + " min";
+}
+
+std::string budget_range() {
+    return "(1 to " + std::to_string(max_budget_minutes) + " minutes)";
+}
+
+// "12 min", "12 minutes", "12MIN" -> 12. On failure, the reason for a bank_error: `subject`
+// and `where` name the value ("time", " in question 3").
+std::variant<std::string, int> parse_minutes(std::string_view value, std::string_view subject,
+                                             std::string_view where) {
+    const auto name = std::string(subject);
+    if (value.empty()) return "empty " + name + std::string(where);
+    const auto digits_end = std::min(value.find_first_not_of("0123456789"), value.size());
+    const auto digits = value.substr(0, digits_end);
+    const auto unit = trim_left(value.substr(digits_end));
+    if (digits.empty() || !(iequals(unit, "min") || iequals(unit, "minutes")))
+        return name + " " + quoted(value) + std::string(where) +
+               " is not whole minutes like \"12 min\"";
+    const auto number = parse_number(digits);
+    if (!number || !in_budget_range(*number))
+        return name + " " + std::string(digits) + " min" + std::string(where) +
+               " is out of range " + budget_range();
+    return *number;
+}
+
+constexpr std::string_view time_per_question_line = "the time per question line";
+
+// "easy 4 min, hard 20 min" -> {easy 4, hard 20}; any of the three, each at most once.
+std::variant<std::string, minutes_by_difficulty> parse_minutes_by_difficulty(
+    std::string_view value) {
+    const auto where = " in " + std::string(time_per_question_line);
+    if (value.empty()) return "empty time per question line";
+    minutes_by_difficulty out;
+    while (true) {
+        const auto comma = value.find(',');
+        const auto item = trim(value.substr(0, comma));
+        if (item.empty()) return "empty entry" + where + " (expected e.g. \"easy 4 min\")";
+        const auto name = item.substr(0, std::min(item.find_first_of(" \t"), item.size()));
+        const auto level = parse_difficulty(name);
+        if (!level)
+            return "unknown difficulty " + quoted(name) + where +
+                   " (expected easy, medium or hard, e.g. \"easy 4 min\")";
+        auto& slot = *level == difficulty::easy     ? out.easy
+                     : *level == difficulty::medium ? out.medium
+                                                    : out.hard;
+        if (slot) return std::string(to_string(*level)) + " given twice" + where;
+        auto minutes = parse_minutes(trim_left(item.substr(name.size())),
+                                     "time for " + std::string(to_string(*level)), where);
+        if (auto* reason = std::get_if<std::string>(&minutes)) return std::move(*reason);
+        slot = std::get<int>(minutes);
+        if (comma == std::string_view::npos) return out;
+        value.remove_prefix(comma + 1);
+    }
+}
+
+// The canonical line, or empty when no budget is set.
+std::string time_per_question_text(const minutes_by_difficulty& minutes) {
+    std::string out;
+    for (auto d : {difficulty::easy, difficulty::medium, difficulty::hard}) {
+        const auto value = minutes.of(d);
+        if (!value) continue;
+        out += out.empty() ? "Time per question: " : ", ";
+        out += std::string(to_string(d)) + " " + minutes_text(*value);
+    }
+    return out;
+}
+
 // ---- The parser ----
 
 template <class T>
@@ -168,15 +267,24 @@ struct header {
     std::string description;
     std::optional<int> count;  // from the "N questions" line, when present
     int count_line = 0;
+    minutes_by_difficulty minutes;  // from the "Time per question:" line after it
 };
 
-// Question keywords are caught by the section split; these two only belong inside a question.
+// Question keywords are caught by the section split; these two only belong inside a question,
+// and "Time per question:" only directly after the count line.
 std::optional<bank_error> find_misplaced_keyword(const source& src, line_span lines) {
+    bool after_count = false;
     for (const auto& line : lines) {
+        if (line.blank()) continue;
         if (sample_answer_keyword(line.text))
             return src.error(line.number, "\"sample answer\" before any question");
         if (difficulty_keyword(line.text))
             return src.error(line.number, "difficulty line before any question");
+        if (time_per_question_keyword(line.text) && !after_count)
+            return src.error(line.number,
+                             "a time per question line must come directly after the count "
+                             "line (\"N questions\")");
+        after_count = count_keyword(line.text).has_value();
     }
     return std::nullopt;
 }
@@ -191,9 +299,20 @@ std::optional<bank_error> read_description_and_count(const source& src, line_spa
 
     h.count = count_keyword(lines[count_at].text);
     h.count_line = lines[count_at].number;
-    const auto after = first_non_blank(lines, count_at + 1);
+    auto after = first_non_blank(lines, count_at + 1);
+    std::string_view last = "the count line";
+    if (after < lines.size()) {
+        if (const auto value = time_per_question_keyword(lines[after].text)) {
+            auto minutes = parse_minutes_by_difficulty(*value);
+            if (auto* reason = std::get_if<std::string>(&minutes))
+                return src.error(lines[after].number, std::move(*reason));
+            h.minutes = std::get<minutes_by_difficulty>(minutes);
+            after = first_non_blank(lines, after + 1);
+            last = time_per_question_line;
+        }
+    }
     if (after < lines.size())
-        return src.error(lines[after].number, "unexpected text after the count line");
+        return src.error(lines[after].number, "unexpected text after " + std::string(last));
     return std::nullopt;
 }
 
@@ -229,7 +348,7 @@ parsed<difficulty> read_difficulty(const source& src, const text_line& line, int
 // Where a question's keyword lines are, for errors about what is missing after them.
 struct question_lines {
     int question = 0;
-    int difficulty = 0;
+    int last_keyword = 0;  // the "Time:" line, or the "Difficulty:" line when there is none
 };
 
 // The lines after "Difficulty:": question text, "Sample answer", answer text.
@@ -246,7 +365,7 @@ parsed<question> read_question_body(const source& src, line_span body, question 
     }
     q.text = join_paragraphs(body.first(answer_at.value_or(body.size())));
     if (q.text.empty())
-        return src.error(answer_at ? body[*answer_at].number : at.difficulty,
+        return src.error(answer_at ? body[*answer_at].number : at.last_keyword,
                          name + " has no text");
     if (!answer_at) return src.error(at.question, name + " has no sample answer");
     q.sample_answer = join_paragraphs(body.subspan(*answer_at + 1));
@@ -264,15 +383,31 @@ parsed<question> parse_question(const source& src, line_span section, int expect
                                           " but found question " + std::to_string(number));
     const auto name = "question " + std::to_string(number);
     const auto at = first_non_blank(section, 1);
+    if (at < section.size() && time_keyword(section[at].text))
+        return src.error(section[at].number, "time line before the difficulty line in " + name);
     if (at == section.size() || !difficulty_keyword(section[at].text))
         return src.error(at == section.size() ? head.number : section[at].number,
                          name + " has no difficulty line");
     auto level = read_difficulty(src, section[at], number);
     if (auto* e = std::get_if<bank_error>(&level)) return *e;
 
-    question q{"q" + std::to_string(number), number, std::get<difficulty>(level), {}, {}};
-    return read_question_body(src, section.subspan(at + 1), std::move(q),
-                              {head.number, section[at].number});
+    question q{"q" + std::to_string(number), number, std::get<difficulty>(level), {}, {}, {}};
+    auto last_keyword = at;
+    const auto next = first_non_blank(section, at + 1);
+    if (next < section.size()) {
+        if (const auto value = time_keyword(section[next].text)) {
+            auto minutes = parse_minutes(*value, "time", " in " + name);
+            if (auto* reason = std::get_if<std::string>(&minutes))
+                return src.error(section[next].number, std::move(*reason));
+            q.minutes = std::get<int>(minutes);
+            last_keyword = next;
+            const auto text_at = first_non_blank(section, next + 1);
+            if (text_at < section.size() && time_keyword(section[text_at].text))
+                return src.error(section[text_at].number, "second time line in " + name);
+        }
+    }
+    return read_question_body(src, section.subspan(last_keyword + 1), std::move(q),
+                              {head.number, section[last_keyword].number});
 }
 
 std::vector<std::size_t> question_starts(const std::vector<text_line>& lines) {
@@ -291,11 +426,9 @@ std::optional<bank_error> find_invalid_utf8(const source& src,
 
 bank_result parse_questions(const source& src, const std::vector<text_line>& lines,
                             const std::vector<std::size_t>& starts, header h) {
-    bank b{slugify(h.title),
-           std::move(h.title),
-           std::move(h.navigation),
-           std::move(h.description),
-           {}};
+    bank b{
+        slugify(h.title), std::move(h.title), std::move(h.navigation), std::move(h.description), {},
+        h.minutes};
     const line_span all(lines);
     for (std::size_t i = 0; i < starts.size(); ++i) {
         const auto end = i + 1 < starts.size() ? starts[i + 1] : lines.size();
@@ -323,6 +456,7 @@ std::optional<std::string> first_change(const bank& b, const bank& reread) {
     if (reread.title != b.title) return "title";
     if (reread.navigation != b.navigation) return "navigation";
     if (reread.description != b.description) return "description";
+    if (reread.minutes != b.minutes) return "time per question";
     if (reread.questions.size() != b.questions.size()) return "the question count";
     for (std::size_t i = 0; i < b.questions.size(); ++i)
         if (reread.questions[i] != b.questions[i]) return "question " + std::to_string(i + 1);
@@ -339,7 +473,34 @@ std::optional<std::string> check_questions(const std::vector<question>& question
         if (q.id != "q" + number) return "question " + number + " has id \"" + q.id + "\"";
         if (q.text.empty()) return "question " + number + " has no text";
         if (q.sample_answer.empty()) return "question " + number + " has an empty sample answer";
+        if (q.minutes && !in_budget_range(*q.minutes))
+            return "question " + number + " time " + minutes_text(*q.minutes) +
+                   " is out of range " + budget_range();
+        if (time_keyword(q.text.substr(0, q.text.find('\n'))))
+            return "question " + number +
+                   " text starts with a line that reads as its time (\"Time: ...\")";
     }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_minutes(const minutes_by_difficulty& minutes) {
+    for (auto d : {difficulty::easy, difficulty::medium, difficulty::hard}) {
+        const auto value = minutes.of(d);
+        if (value && !in_budget_range(*value))
+            return "time per question for " + std::string(to_string(d)) + " " +
+                   minutes_text(*value) + " is out of range " + budget_range();
+    }
+    return std::nullopt;
+}
+
+// A line the reader would take for the "Time per question:" line (or reject as misplaced).
+std::optional<std::string> check_time_per_question_lines(std::string_view field,
+                                                         std::string_view text) {
+    for (const auto& line : split_lines(text))
+        if (time_per_question_keyword(line.text))
+            return std::string(field) +
+                   " has a line that reads as the time per question line (\"Time per "
+                   "question: ...\")";
     return std::nullopt;
 }
 
@@ -400,9 +561,11 @@ std::string to_text(const bank& b) {
     block(b.title);
     if (!b.description.empty()) block(b.description);
     block(std::to_string(b.questions.size()) + " questions");
+    if (auto line = time_per_question_text(b.minutes); !line.empty()) block(line);
     for (const auto& q : b.questions) {
         block("Question " + std::to_string(q.number));
         block("Difficulty: " + std::string(to_string(q.level)));
+        if (q.minutes) block("Time: " + minutes_text(*q.minutes));
         block(q.text);
         block("Sample answer");
         block(q.sample_answer);
@@ -416,6 +579,9 @@ std::optional<std::string> validate_bank(const bank& b) {
         return "id \"" + b.id + "\" is not a slug (lower-case letters, digits, single dashes)";
     if (!b.navigation.empty() && !navigation_keyword(b.navigation))
         return "navigation must be empty or \"Back to all roles\"";
+    if (auto problem = check_minutes(b.minutes)) return problem;
+    if (auto problem = check_time_per_question_lines("title", b.title)) return problem;
+    if (auto problem = check_time_per_question_lines("description", b.description)) return problem;
     if (auto problem = check_questions(b.questions)) return problem;
 
     // Anything else the text format cannot carry shows up as a change on the way through it.

@@ -20,9 +20,9 @@ struct question {
     std::string id;  // stable within its bank: "q<number>"
     int number = 0;  // 1-based, contiguous
     difficulty level = difficulty::medium;
-    std::string text;            // paragraphs separated by "\n\n", lines within one by "\n"
-    std::string sample_answer;   // same shape; interviewers only, never sent to candidates
-    std::optional<int> minutes;  // its own time budget ("Time: 12 min"), else the bank's
+    std::string text;              // paragraphs separated by "\n\n", lines within one by "\n"
+    std::string sample_answer;     // same shape; interviewers only, never sent to candidates
+    std::optional<int> minutes{};  // its own time budget ("Time: 12 min"), else the bank's
     bool operator==(const question&) const = default;
 };
 
@@ -58,7 +58,9 @@ struct bank_error {
 
 using bank_result = std::variant<bank_error, bank>;
 
-// Parses the plain-text bank format. `file` only names the source in errors.
+// Parses the plain-text bank format. `file` only names the source in errors. Time budgets:
+// "Time per question: easy 4 min, hard 20 min" directly after the "N questions" line, and
+// "Time: 12 min" directly after a question's "Difficulty:" line ("min" or "minutes", any case).
 bank_result parse_bank_text(std::string_view text, std::string_view file);
 
 // Canonical plain text: parse_bank_text(to_text(b)) == b, and for a canonical input
@@ -66,10 +68,12 @@ bank_result parse_bank_text(std::string_view text, std::string_view file);
 std::string to_text(const bank& b);
 
 // Why `b` is not a valid bank, or nullopt when it is. Valid means: a title, a slug id,
-// questions numbered 1..N with ids "q<N>", non-empty texts and answers, and nothing the
-// plain-text format cannot carry (parse_bank_text(to_text(b)) gives b back, id aside; e.g. no
-// text line that reads as a keyword such as "Sample answer"). parse_bank_text only returns
-// valid banks; other sources (JSON) should check.
+// questions numbered 1..N with ids "q<N>", non-empty texts and answers, time budgets (set ones)
+// of 1..max_budget_minutes, and nothing the plain-text format cannot carry
+// (parse_bank_text(to_text(b)) gives b back, id aside; e.g. no text line that reads as a
+// keyword such as "Sample answer", no question text whose first line reads as "Time: ...", no
+// title or description line that reads as "Time per question: ..."). parse_bank_text only
+// returns valid banks; other sources (JSON) should check.
 std::optional<std::string> validate_bank(const bank& b);
 
 // Free text shaped the way banks store it: CR and trailing spaces/tabs dropped, blank lines at

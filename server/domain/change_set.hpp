@@ -13,7 +13,7 @@
 namespace mockroom::domain {
 
 class change_set {
-public:
+  public:
     // One piece of the JSON form, in document order.
     struct keep {
         std::size_t length = 0;  // this many units unchanged
@@ -48,7 +48,7 @@ public:
 
     bool operator==(const change_set&) const = default;
 
-private:
+  private:
     // CodeMirror's representation: pairs (length, inserted length), inserted length -1 for an
     // unchanged section; inserted_[i] holds the text of the i-th pair when it inserts.
     std::vector<std::int64_t> sections_;

@@ -60,7 +60,7 @@ struct room_info {
     std::string title;
     std::shared_ptr<const bank> question_bank;
     millis created_at = 0;
-    timing_settings timing;
+    timing_settings timing{};
 };
 
 enum class doc_id { shared, private_notes };  // "shared", "private"
@@ -84,7 +84,7 @@ struct custom_question {
 };
 struct push_question {
     std::variant<std::string, custom_question> what;  // bank question id, or an ad-hoc one
-    std::optional<millis> budget_ms;                  // overrides the question's budget
+    std::optional<millis> budget_ms{};                // overrides the question's budget
 };
 struct leave {};  // the participant leaves for good (a disconnect only marks it offline)
 struct notes_push {

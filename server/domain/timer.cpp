@@ -1,7 +1,6 @@
 #include "domain/timer.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
 namespace mockroom::domain {
 
@@ -115,6 +114,10 @@ std::optional<timer_refusal> countdown::command(timer_action action, std::option
                                                        std::to_string(rev_) + ", not " +
                                                        std::to_string(expect_rev) + ")"};
     }
+    if (state_ == timer_state::running && now >= deadline_) {
+        // Its owner expires due timers before commanding them; never hold negative time.
+        return timer_refusal{error_code::conflict, "the timer has just expired"};
+    }
     const auto not_in = [&](std::string_view wanted) {
         return bad_request("the timer is " + std::string(to_string(state_)) + ", not " +
                            std::string(wanted));
@@ -148,7 +151,7 @@ std::optional<timer_refusal> countdown::command(timer_action action, std::option
             enter(timer_state::idle, now);
             break;
         case timer_action::add: {
-            if (!ms || *ms == 0 || std::llabs(*ms) > max_timer_ms) {
+            if (!ms || *ms == 0 || *ms < -max_timer_ms || *ms > max_timer_ms) {
                 return bad_request("add needs 'ms': a non-zero change of at most 24 h");
             }
             if (state_ == timer_state::expired) {

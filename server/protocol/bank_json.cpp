@@ -90,6 +90,47 @@ domain::difficulty read_difficulty(const json& object, const std::string& where)
     fail(where + " \"" + name + "\" is not easy, medium or hard");
 }
 
+// A budget in whole minutes, 1 to domain::max_budget_minutes.
+int read_minutes(const json& value, const std::string& where) {
+    const auto range = " (1 to " + std::to_string(domain::max_budget_minutes) + ")";
+    if (!value.is_number_integer()) fail(where + " must be an integer number of minutes" + range);
+    if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 1 ||
+        value.get<std::uint64_t>() > static_cast<std::uint64_t>(domain::max_budget_minutes))
+        fail(where + " is " + value.dump() + ", out of range" + range);
+    return value.get<int>();
+}
+
+std::optional<int> optional_minutes(const json& object, const std::string& where) {
+    const auto it = object.find("minutes");
+    if (it == object.end()) return std::nullopt;
+    return read_minutes(*it, where);
+}
+
+// {"easy":4,"hard":20}: any of the three difficulties, nothing else.
+domain::minutes_by_difficulty read_minutes_by_difficulty(const json& root) {
+    domain::minutes_by_difficulty out;
+    const auto it = root.find("minutes");
+    if (it == root.end()) return out;
+    if (!it->is_object()) fail("minutes must be an object like {\"easy\":4,\"hard\":20}");
+    for (const auto& [key, value] : it->items()) {
+        const auto level = domain::parse_difficulty(key);
+        if (!level || domain::to_string(*level) != key)
+            fail("minutes has an unknown key \"" + key + "\" (expected easy, medium or hard)");
+        auto& slot = *level == domain::difficulty::easy     ? out.easy
+                     : *level == domain::difficulty::medium ? out.medium
+                                                            : out.hard;
+        slot = read_minutes(value, "minutes." + key);
+    }
+    return out;
+}
+
+json minutes_to_json(const domain::minutes_by_difficulty& minutes) {
+    json out = json::object();
+    for (auto d : {domain::difficulty::easy, domain::difficulty::medium, domain::difficulty::hard})
+        if (auto value = minutes.of(d)) out[std::string(domain::to_string(d))] = *value;
+    return out;
+}
+
 int read_number(const json& object, const std::string& where, std::size_t expected) {
     const json& value = required(object, "number", where);
     if (!value.is_number_integer()) fail(where + " must be an integer");
@@ -107,6 +148,7 @@ domain::question read_question(const json& value, std::size_t index) {
     q.id = "q";  // appended, not "q" + to_string(): GCC 12 at -O3 warns falsely (-Wrestrict)
     q.id += std::to_string(q.number);
     q.level = read_difficulty(value, where + ".difficulty");
+    q.minutes = optional_minutes(value, where + ".minutes");
     q.text = required_text(value, "text", where + ".text");
     q.sample_answer = required_text(value, "sample_answer", where + ".sample_answer");
     return q;
@@ -137,6 +179,7 @@ domain::bank read_bank(const json& root) {
     b.id = optional_string(root, "id").value_or(domain::slugify(b.title));
     b.navigation = optional_string(root, "navigation").value_or("");
     b.description = domain::normalize_text(optional_string(root, "description").value_or(""));
+    b.minutes = read_minutes_by_difficulty(root);
     b.questions = read_questions(root);
     return b;
 }
@@ -173,17 +216,23 @@ file_read read_file(const std::filesystem::path& path) {
 
 json bank_to_json(const domain::bank& b) {
     json questions = json::array();
-    for (const auto& q : b.questions)
-        questions.push_back({{"number", q.number},
-                             {"difficulty", domain::to_string(q.level)},
-                             {"text", q.text},
-                             {"sample_answer", q.sample_answer}});
-    return {{"format", bank_format},
-            {"id", b.id},
-            {"title", b.title},
-            {"navigation", b.navigation},
-            {"description", b.description},
-            {"questions", std::move(questions)}};
+    for (const auto& q : b.questions) {
+        json question = {{"number", q.number},
+                         {"difficulty", domain::to_string(q.level)},
+                         {"text", q.text},
+                         {"sample_answer", q.sample_answer}};
+        if (q.minutes) question["minutes"] = *q.minutes;
+        questions.push_back(std::move(question));
+    }
+    json out = {{"format", bank_format},
+                {"id", b.id},
+                {"title", b.title},
+                {"navigation", b.navigation},
+                {"description", b.description},
+                {"questions", std::move(questions)}};
+    if (auto minutes = minutes_to_json(b.minutes); !minutes.empty())
+        out["minutes"] = std::move(minutes);
+    return out;
 }
 
 domain::bank_result bank_from_json(std::string_view text, std::string_view file) {

@@ -13,8 +13,10 @@ namespace mockroom::protocol {
 
 inline constexpr std::string_view bank_format = "mockroom-bank/1";
 
-// {"format","id","title","navigation","description","questions":[{"number","difficulty",
-// "text","sample_answer"}]}; navigation and description are always written, even when empty.
+// {"format","id","title","navigation","description","minutes","questions":[{"number",
+// "difficulty","text","sample_answer","minutes"}]}; navigation and description are always
+// written, even when empty; the time budgets ("minutes":{"easy":4,"hard":20} on the bank,
+// "minutes":12 on a question) only when set.
 nlohmann::json bank_to_json(const domain::bank& b);
 
 // Never throws. Syntax errors carry the line they were found on; other problems line 0.

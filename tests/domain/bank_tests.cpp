@@ -105,12 +105,30 @@ bank small_bank() {
     b.id = "go-developer";
     b.title = "Go Developer";
     b.questions = {
-        {"q1", 1, difficulty::easy, "What is a goroutine?", "A function running concurrently."},
-        {"q2", 2, difficulty::hard, "Explain this:\n\n    select {}\n\nWhen is it useful?",
-         "It blocks forever.\n\n    func main() {\n        go serve()\n        select {}\n    }"},
+        {"q1", 1, difficulty::easy, "What is a goroutine?", "A function running concurrently.", {}},
+        {"q2",
+         2,
+         difficulty::hard,
+         "Explain this:\n\n    select {}\n\nWhen is it useful?",
+         "It blocks forever.\n\n    func main() {\n        go serve()\n        select {}\n    }",
+         {}},
     };
     return b;
 }
+
+// The seed with a bank budget line after the count line and a budget on question 3.
+std::string seed_with_budgets(
+    std::string_view bank_line = "Time per question: easy 4 min, hard 20 min",
+    std::string_view question_line = "Time: 12 min") {
+    auto text = replace_once(seed_text(), "10 questions\n\n",
+                             "10 questions\n\n" + std::string(bank_line) + "\n\n");
+    return replace_once(text, "Difficulty: hard\n\n",
+                        "Difficulty: hard\n\n" + std::string(question_line) + "\n\n");
+}
+
+// Lines in seed_with_budgets(): the bank line adds two lines before every question.
+constexpr int budget_line = seed_count_line + 2;
+constexpr int question_time_line = difficulty_line(3) + 4;
 
 }  // namespace
 
@@ -517,4 +535,263 @@ TEST_CASE("normalize_text stores text the way the parser does", "[bank]") {
           "  one\ntwo\n\n    three");
     CHECK(normalize_text("\n\n  \n") == "");
     CHECK(normalize_text("already\n\nnormal") == "already\n\nnormal");
+}
+
+TEST_CASE("time budget lines set the bank's and a question's minutes", "[bank][time]") {
+    const auto b = parse_ok(seed_with_budgets());
+    CHECK(b.minutes == minutes_by_difficulty{4, std::nullopt, 20});
+    CHECK(b.questions[2].minutes == 12);
+    CHECK_FALSE(b.questions[1].minutes);
+    CHECK(b.questions[2].text == seed_bank().questions[2].text);
+    CHECK(b.questions[2].sample_answer == seed_bank().questions[2].sample_answer);
+    CHECK_FALSE(validate_bank(b));
+
+    SECTION("everything but the budgets is the seed bank") {
+        auto plain = b;
+        plain.minutes = {};
+        plain.questions[2].minutes.reset();
+        CHECK(plain == seed_bank());
+    }
+    SECTION("tolerated variants read the same") {
+        std::string variant;
+        SECTION("CRLF line ends") {
+            variant = replace_all(seed_with_budgets(), "\n", "\r\n");
+        }
+        SECTION("odd letter case, spacing and the long unit") {
+            variant = seed_with_budgets("tIME PER QUESTION :  HARD 20 Minutes ,easy   4 MIN  ",
+                                        "TIME:12minutes\t");
+        }
+        SECTION("no blank lines, trailing spaces, BOM and CRLF at once") {
+            variant = "\xEF\xBB\xBF" +
+                      replace_all(replace_all(seed_with_budgets(), "\n\n", " \n"), "\n", "\r\n");
+        }
+        SECTION("leading zeros") {
+            variant =
+                seed_with_budgets("Time per question: easy 04 min, hard 20 min", "Time: 012 min");
+        }
+        INFO(variant.substr(0, 300));
+        CHECK(parse_ok(variant) == b);
+        CHECK(to_text(parse_ok(variant)) == seed_with_budgets());
+    }
+    SECTION("all three difficulties, the largest and smallest budget") {
+        const auto all = parse_ok(seed_with_budgets(
+            "Time per question: medium 1440 min, hard 1 min, easy 7 min", "Time: 1440 minutes"));
+        CHECK(all.minutes == minutes_by_difficulty{7, 1440, 1});
+        CHECK(all.questions[2].minutes == 1440);
+    }
+    SECTION("a budget line without blank lines around it") {
+        const auto tight = parse_ok(
+            "Go\n1 question\nTime per question: medium 3 min\nQuestion 1\nDifficulty: easy\n"
+            "Time: 2 min\nWhy?\nSample answer\nBecause.");
+        CHECK(tight.minutes == minutes_by_difficulty{std::nullopt, 3, std::nullopt});
+        CHECK(tight.questions[0].minutes == 2);
+        CHECK(tight.questions[0].text == "Why?");
+    }
+}
+
+TEST_CASE("lines that only look like time budgets are ordinary text", "[bank][time]") {
+    const auto b = parse_ok(
+        "Go\n\nTime: 45 minutes for the whole interview.\n\n1 question\n\nQuestion 1\n\n"
+        "Difficulty: easy\n\nTimeline of a request?\n\nTime: 12 min\n\n"
+        "Time per question: easy 4 min\n\nSample answer\n\nTime: O(n log n).");
+    CHECK(b.description == "Time: 45 minutes for the whole interview.");
+    CHECK(b.minutes == minutes_by_difficulty{});
+    REQUIRE(b.questions.size() == 1);
+    CHECK_FALSE(b.questions[0].minutes);
+    CHECK(b.questions[0].text ==
+          "Timeline of a request?\n\nTime: 12 min\n\nTime per question: easy 4 min");
+    CHECK(b.questions[0].sample_answer == "Time: O(n log n).");
+    CHECK(parse_ok(to_text(b)) == b);
+}
+
+TEST_CASE("to_text writes time budgets in the canonical form", "[bank][time]") {
+    auto b = small_bank();
+    b.minutes.hard = 20;
+    b.minutes.easy = 4;
+    b.questions[1].minutes = 12;
+    CHECK(to_text(b) ==
+          "Go Developer\n\n"
+          "2 questions\n\n"
+          "Time per question: easy 4 min, hard 20 min\n\n"
+          "Question 1\n\nDifficulty: easy\n\nWhat is a goroutine?\n\n"
+          "Sample answer\n\nA function running concurrently.\n\n"
+          "Question 2\n\nDifficulty: hard\n\nTime: 12 min\n\n"
+          "Explain this:\n\n    select {}\n\nWhen is it useful?\n\n"
+          "Sample answer\n\nIt blocks forever.\n\n    func main() {\n        go serve()\n"
+          "        select {}\n    }");
+    CHECK(parse_ok(to_text(b)) == b);
+    CHECK_FALSE(validate_bank(b));
+
+    SECTION("all three in the order easy, medium, hard") {
+        b.minutes = {1, 1440, 15};
+        CHECK_THAT(to_text(b),
+                   Contains("\n\n2 questions\n\nTime per question: easy 1 min, medium 1440 min, "
+                            "hard 15 min\n\nQuestion 1\n\n"));
+        CHECK(parse_ok(to_text(b)) == b);
+    }
+    SECTION("one alone") {
+        b.minutes = {std::nullopt, 8, std::nullopt};
+        CHECK_THAT(to_text(b), Contains("\n\nTime per question: medium 8 min\n\nQuestion 1\n\n"));
+        CHECK(parse_ok(to_text(b)) == b);
+    }
+    SECTION("nothing when no budget is set") {
+        CHECK_THAT(to_text(small_bank()), !Contains("Time"));
+    }
+    SECTION("text -> bank -> text round trips byte for byte") {
+        CHECK(to_text(parse_ok(seed_with_budgets())) == seed_with_budgets());
+        const auto all = seed_with_budgets(
+            "Time per question: easy 4 min, medium 8 min, hard 20 min", "Time: 1 min");
+        CHECK(to_text(parse_ok(all)) == all);
+    }
+}
+
+TEST_CASE("malformed time budget lines name the reason and the line", "[bank][time][errors]") {
+    const auto bank_line = [](std::string_view line) { return seed_with_budgets(line); };
+    const auto question_line = [](std::string_view line) {
+        return seed_with_budgets("Time per question: easy 4 min", line);
+    };
+
+    SECTION("a question's time out of range") {
+        require_error(question_line("Time: 0 min"), question_time_line,
+                      "time 0 min in question 3 is out of range (1 to 1440 minutes)");
+        require_error(question_line("Time: 2000 min"), question_time_line,
+                      "time 2000 min in question 3 is out of range (1 to 1440 minutes)");
+        require_error(question_line("Time: 1441 minutes"), question_time_line,
+                      "time 1441 min in question 3 is out of range");
+        require_error(question_line("Time: 99999999999999999999 min"), question_time_line,
+                      "out of range");
+    }
+    SECTION("a question's time that is not whole minutes") {
+        require_error(question_line("Time: ten min"), question_time_line,
+                      "time \"ten min\" in question 3 is not whole minutes like \"12 min\"");
+        require_error(question_line("Time: 12"), question_time_line,
+                      "time \"12\" in question 3 is not whole minutes");
+        require_error(question_line("Time: 12 hours"), question_time_line, "not whole minutes");
+        require_error(question_line("Time: 1.5 min"), question_time_line, "not whole minutes");
+        require_error(question_line("Time: -3 min"), question_time_line, "not whole minutes");
+        require_error(question_line("Time: 12 mins"), question_time_line, "not whole minutes");
+        require_error(question_line("Time:"), question_time_line, "empty time in question 3");
+    }
+    SECTION("a second time line in a question") {
+        require_error(question_line("Time: 5 min\n\nTime: 6 min"), question_time_line + 2,
+                      "second time line in question 3");
+    }
+    SECTION("a time line before the difficulty line") {
+        require_error(replace_once(seed_text(), "Question 3\n\n", "Question 3\n\nTime: 5 min\n\n"),
+                      difficulty_line(3), "time line before the difficulty line in question 3");
+    }
+    SECTION("a time line and no text after it") {
+        require_error("Go\n\nQuestion 1\n\nDifficulty: easy\n\nTime: 5 min\n\n", 7,
+                      "question 1 has no text");
+        require_error("Go\n\nQuestion 1\n\nDifficulty: easy\n\nTime: 5 min\n\nSample answer\n\nA",
+                      9, "question 1 has no text");
+    }
+    SECTION("a bank budget out of range") {
+        require_error(bank_line("Time per question: easy 0 min"), budget_line,
+                      "time for easy 0 min in the time per question line is out of range (1 to "
+                      "1440 minutes)");
+        require_error(bank_line("Time per question: easy 4 min, hard 2000 min"), budget_line,
+                      "time for hard 2000 min in the time per question line is out of range");
+    }
+    SECTION("a bank budget that is not whole minutes") {
+        require_error(bank_line("Time per question: medium ten min"), budget_line,
+                      "time for medium \"ten min\" in the time per question line is not whole "
+                      "minutes");
+        require_error(bank_line("Time per question: easy"), budget_line,
+                      "empty time for easy in the time per question line");
+    }
+    SECTION("a difficulty given twice") {
+        require_error(bank_line("Time per question: easy 4 min, EASY 5 min"), budget_line,
+                      "easy given twice in the time per question line");
+    }
+    SECTION("an unknown difficulty") {
+        require_error(bank_line("Time per question: easy 4 min, extreme 30 min"), budget_line,
+                      "unknown difficulty \"extreme\" in the time per question line");
+        require_error(bank_line("Time per question: 4 min"), budget_line,
+                      "unknown difficulty \"4\"");
+    }
+    SECTION("empty entries") {
+        require_error(bank_line("Time per question:"), budget_line, "empty time per question line");
+        require_error(bank_line("Time per question: easy 4 min,"), budget_line,
+                      "empty entry in the time per question line");
+        require_error(bank_line("Time per question: easy 4 min,, hard 20 min"), budget_line,
+                      "empty entry");
+    }
+    SECTION("a bank budget line that is not directly after the count line") {
+        require_error(replace_once(seed_text(), "10 questions",
+                                   "Time per question: easy 4 min\n\n10 questions"),
+                      seed_count_line,
+                      "time per question line must come directly after the count line");
+        require_error(replace_once(seed_text(), "10 questions", "Time per question: easy 4 min"),
+                      seed_count_line, "time per question line must come directly after");
+        require_error(
+            replace_once(seed_text(), "Python Developer\n", "Time per question: easy 4 min\n"), 3,
+            "time per question line must come directly after");
+    }
+    SECTION("text after the bank budget line") {
+        require_error(bank_line("Time per question: easy 4 min\n\nFilter by level"),
+                      budget_line + 2, "unexpected text after the time per question line");
+        require_error(bank_line("Time per question: easy 4 min\n\nTime per question: hard 9 min"),
+                      budget_line + 2, "time per question line must come directly after");
+    }
+}
+
+TEST_CASE("validate_bank rejects time budgets the text format cannot carry",
+          "[bank][validate][time]") {
+    auto b = small_bank();
+    b.minutes = {4, 8, 20};
+    b.questions[0].minutes = 12;
+    REQUIRE_FALSE(validate_bank(b));
+
+    const auto problem = [&]() {
+        auto reason = validate_bank(b);
+        REQUIRE(reason);
+        return *reason;
+    };
+    SECTION("a question's budget out of range") {
+        b.questions[1].minutes = 0;
+        CHECK_THAT(problem(), Contains("question 2 time 0 min is out of range"));
+        b.questions[1].minutes = max_budget_minutes + 1;
+        CHECK_THAT(problem(), Contains("question 2 time 1441 min is out of range"));
+        b.questions[1].minutes = -5;
+        CHECK_THAT(problem(), Contains("out of range"));
+    }
+    SECTION("a bank budget out of range") {
+        b.minutes.medium = 0;
+        CHECK_THAT(problem(), Contains("time per question for medium 0 min is out of range"));
+        b.minutes.medium = 8;
+        b.minutes.hard = 1441;
+        CHECK_THAT(problem(), Contains("time per question for hard 1441 min is out of range"));
+    }
+    SECTION("the limits themselves are fine") {
+        b.minutes = {1, max_budget_minutes, std::nullopt};
+        b.questions[1].minutes = max_budget_minutes;
+        CHECK_FALSE(validate_bank(b));
+    }
+    SECTION("a question text whose first line reads as its time") {
+        b.questions[1].text = "Time: 12 min\n\nExplain this.";
+        CHECK_THAT(problem(),
+                   Contains("question 2 text starts with a line that reads as its time"));
+        b.questions[1].minutes = 5;  // the same with a budget of its own: a second time line
+        CHECK_THAT(problem(), Contains("question 2 text starts with a line"));
+        b.questions[1].text = "time : soon\nExplain this.";
+        CHECK_THAT(problem(), Contains("question 2 text starts with a line"));
+    }
+    SECTION("such a line further down a text is fine") {
+        b.questions[1].text = "Explain this.\n\nTime: 12 min";
+        b.questions[1].sample_answer = "Time: O(n).";
+        CHECK_FALSE(validate_bank(b));
+        CHECK(parse_ok(to_text(b)) == b);
+    }
+    SECTION("a description line that reads as the time per question line") {
+        b.description = "About Go.\n\nTime per question: easy 4 min";
+        CHECK_THAT(problem(), Contains("description has a line that reads as the time per "
+                                       "question line"));
+        b.description = "Time per question : varies";
+        CHECK_THAT(problem(), Contains("description has a line"));
+    }
+    SECTION("a title that reads as the time per question line") {
+        b.title = "Time per question: easy 4 min";
+        CHECK_THAT(problem(), Contains("title has a line"));
+    }
 }

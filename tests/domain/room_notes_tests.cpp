@@ -18,7 +18,7 @@ struct fixture {
         auto b = std::make_shared<bank>();
         b->id = "b";
         b->title = "B";
-        return room_info{"room1", "Mock", b, t0};
+        return room_info{"room1", "Mock", b, t0, {}};
     }
     // Interviewer on connection 1 (client "i"), candidate on 2 ("c"), observer on 3 ("o").
     void seat_everyone() {

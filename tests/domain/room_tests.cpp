@@ -18,16 +18,20 @@ std::shared_ptr<const bank> make_bank() {
     b->title = "Python Developer";
     b->description = "Interview questions for Python Developer roles.";
     b->questions = {
-        {"q1", 1, difficulty::medium, "Walk me through a project you designed.", "Layers."},
-        {"q2", 2, difficulty::easy, "List, tuple, set or dict?", "It depends on the access."},
-        {"q3", 3, difficulty::hard, "Debug a production issue.\n\nHow?",
-         "Logs first.\nThen a test."},
+        {"q1", 1, difficulty::medium, "Walk me through a project you designed.", "Layers.", {}},
+        {"q2", 2, difficulty::easy, "List, tuple, set or dict?", "It depends on the access.", {}},
+        {"q3",
+         3,
+         difficulty::hard,
+         "Debug a production issue.\n\nHow?",
+         "Logs first.\nThen a test.",
+         {}},
     };
     return b;
 }
 
 room_info make_info() {
-    return room_info{"k3x9q2m7tz4c", "Mock interview", make_bank(), 1'764'000'000'000};
+    return room_info{"k3x9q2m7tz4c", "Mock interview", make_bank(), 1'764'000'000'000, {}};
 }
 
 // The room keeps a reference to its limits, so they live next to it.
@@ -129,11 +133,11 @@ const participant* find_participant(const room& r, const std::string& id) {
 }
 
 push_question bank_push(std::string id) {
-    return push_question{std::move(id)};
+    return push_question{std::move(id), std::nullopt};
 }
 
 push_question custom_push(std::string text, difficulty level = difficulty::medium) {
-    return push_question{custom_question{std::move(text), level}};
+    return push_question{custom_question{std::move(text), level}, std::nullopt};
 }
 
 constexpr millis t0 = 1'764'000'000'000;
@@ -578,8 +582,7 @@ TEST_CASE("a command from a socket that never joined is a bad request", "[room][
 
     // An empty room behaves the same.
     fixture empty;
-    CHECK(only_error(empty.r.apply(1, bank_push("q1"), "", t0), 1).code ==
-          error_code::bad_request);
+    CHECK(only_error(empty.r.apply(1, bank_push("q1"), "", t0), 1).code == error_code::bad_request);
     CHECK(empty.r.history().empty());
     CHECK(empty.r.participants().empty());
 }

@@ -88,11 +88,14 @@ TEST_CASE("the golden example bank loads", "[bank_json]") {
           "Interview questions for backend roles.\n\nA two-question example of the JSON bank "
           "format.");
     REQUIRE(b.questions.size() == 2);
+    CHECK(b.minutes == domain::minutes_by_difficulty{4, std::nullopt, 20});
     CHECK(b.questions[0].id == "q1");
     CHECK(b.questions[0].level == domain::difficulty::easy);
+    CHECK_FALSE(b.questions[0].minutes);
     CHECK_THAT(b.questions[0].sample_answer, Contains("That\xE2\x80\x99s why threads"));
     CHECK(b.questions[1].id == "q2");
     CHECK(b.questions[1].level == domain::difficulty::hard);
+    CHECK(b.questions[1].minutes == 12);
     CHECK_THAT(b.questions[1].text,
                Contains("\n\n    def f(items=[]):\n        items.append(1)\n"));
 
@@ -138,7 +141,8 @@ TEST_CASE("bank_to_json writes the documented shape", "[bank_json]") {
     CHECK(j.at("description") == "Interview questions for Python Developer roles.");
     REQUIRE(j.at("questions").size() == 10);
     const auto& first = j.at("questions").at(0);
-    CHECK(first.size() == 4);  // number, difficulty, text, sample_answer; no id
+    CHECK(first.size() == 4);  // number, difficulty, text, sample_answer; no id, no minutes
+    CHECK_FALSE(j.contains("minutes"));
     CHECK(first.at("number") == 1);
     CHECK(first.at("number").is_number_integer());
     CHECK(first.at("difficulty") == "medium");
@@ -297,5 +301,92 @@ TEST_CASE("load_bank_file picks the format and reports unreadable files", "[bank
         REQUIRE(std::holds_alternative<domain::bank_error>(result));
         const auto& err = std::get<domain::bank_error>(result);
         CHECK(err.to_string() == path.string() + ":3: expected question 1 but found question 2");
+    }
+}
+
+TEST_CASE("time budgets go through JSON and back to text losslessly", "[bank_json][time]") {
+    auto text = read_file(seed_path);
+    text.replace(text.find("10 questions\n\n"), 14,
+                 "10 questions\n\nTime per question: easy 4 min, hard 20 min\n\n");
+    text.replace(text.find("Difficulty: hard\n\n"), 18, "Difficulty: hard\n\nTime: 12 min\n\n");
+    const auto bank = require_bank(domain::parse_bank_text(text, "budgets.txt"));
+    REQUIRE(bank.minutes == domain::minutes_by_difficulty{4, std::nullopt, 20});
+    REQUIRE(bank.questions[2].minutes == 12);
+
+    const auto as_json = protocol::bank_to_json(bank);
+    CHECK(as_json.at("minutes") == json{{"easy", 4}, {"hard", 20}});
+    CHECK(as_json.at("questions").at(2).at("minutes") == 12);
+    CHECK(as_json.at("questions").at(2).at("minutes").is_number_integer());
+    CHECK_FALSE(as_json.at("questions").at(1).contains("minutes"));
+
+    const auto back = require_bank(protocol::bank_from_json(as_json.dump(2), "budgets.json"));
+    CHECK(back == bank);
+    CHECK(domain::to_text(back) == text);
+
+    SECTION("all three difficulties") {
+        auto j = valid_bank();
+        j["minutes"] = {{"hard", 1440}, {"medium", 8}, {"easy", 1}};
+        j["questions"][0]["minutes"] = 1;
+        const auto b = require_bank(protocol::bank_from_json(j.dump(), "x.json"));
+        CHECK(b.minutes == domain::minutes_by_difficulty{1, 8, 1440});
+        CHECK(b.questions[0].minutes == 1);
+        CHECK_FALSE(b.questions[1].minutes);
+        CHECK(protocol::bank_to_json(b).at("minutes") == j["minutes"]);
+        CHECK_THAT(domain::to_text(b),
+                   Contains("Time per question: easy 1 min, medium 8 min, hard 1440 min"));
+    }
+    SECTION("an empty minutes object sets nothing and is not written") {
+        auto j = valid_bank();
+        j["minutes"] = json::object();
+        const auto b = require_bank(protocol::bank_from_json(j.dump(), "x.json"));
+        CHECK(b.minutes == domain::minutes_by_difficulty{});
+        CHECK_FALSE(protocol::bank_to_json(b).contains("minutes"));
+    }
+}
+
+TEST_CASE("bad JSON time budgets are bank_errors", "[bank_json][time][errors]") {
+    auto j = valid_bank();
+    auto& first = j["questions"][0];
+
+    SECTION("a question's minutes") {
+        first["minutes"] = "12";
+        require_json_error(j.dump(), "questions[0].minutes must be an integer number of minutes");
+        first["minutes"] = 1.5;
+        require_json_error(j.dump(), "questions[0].minutes must be an integer");
+        first["minutes"] = nullptr;
+        require_json_error(j.dump(), "questions[0].minutes must be an integer");
+        first["minutes"] = 0;
+        require_json_error(j.dump(), "questions[0].minutes is 0, out of range (1 to 1440)");
+        first["minutes"] = -3;
+        require_json_error(j.dump(), "questions[0].minutes is -3, out of range");
+        first["minutes"] = 1441;
+        CHECK(require_json_error(j.dump(), "questions[0].minutes is 1441, out of range").line == 0);
+        j["questions"][0].erase("minutes");
+        j["questions"][1]["minutes"] = 100000000000LL;
+        require_json_error(j.dump(), "questions[1].minutes is 100000000000, out of range");
+    }
+    SECTION("the bank's minutes") {
+        j["minutes"] = 10;
+        require_json_error(j.dump(), "minutes must be an object");
+        j["minutes"] = json::array({4, 8, 20});
+        require_json_error(j.dump(), "minutes must be an object");
+        j["minutes"] = {{"extreme", 30}};
+        require_json_error(j.dump(), "minutes has an unknown key \"extreme\"");
+        j["minutes"] = {{"Easy", 4}};
+        require_json_error(j.dump(), "minutes has an unknown key \"Easy\"");
+        j["minutes"] = {{"easy", "4"}};
+        require_json_error(j.dump(), "minutes.easy must be an integer");
+        j["minutes"] = {{"easy", 4}, {"hard", 0}};
+        require_json_error(j.dump(), "minutes.hard is 0, out of range");
+        j["minutes"] = {{"medium", 2000}};
+        require_json_error(j.dump(), "minutes.medium is 2000, out of range (1 to 1440)");
+    }
+    SECTION("a text the plain-text format would read as a time line") {
+        first["minutes"] = 5;
+        first["text"] = "Time: 12 min\n\nWhy?";
+        require_json_error(j.dump(), "question 1 text starts with a line that reads as its time");
+        first["text"] = "Why?";
+        j["description"] = "Time per question: easy 4 min";
+        require_json_error(j.dump(), "description has a line that reads as the time per question");
     }
 }

@@ -39,9 +39,40 @@ export async function launchBrowser() {
   });
 }
 
-/** A new page in its own browser context (its own storage, like a separate person). */
-export async function newPerson(browser) {
+/**
+ * Makes every page of `context` see a clock `skewMs` ahead (negative: behind) of the real one:
+ * Date (Date.now() and new Date()) and performance.now(). The real time stays readable as
+ * `window.__realEpochMs()` (Unix ms from the unskewed monotonic clock), for measurements that
+ * compare pages. Must be added before the page navigates.
+ */
+export async function skewClock(context, skewMs) {
+  await context.addInitScript((skew) => {
+    const realNow = performance.now.bind(performance);
+    const origin = performance.timeOrigin;
+    window.__realEpochMs = () => origin + realNow();
+    window.__clockSkewMs = skew;
+    const RealDate = Date;
+    const realDateNow = RealDate.now.bind(RealDate);
+    function SkewedDate(...args) {
+      if (!new.target) return new RealDate(realDateNow() + skew).toString();
+      return args.length === 0 ? new RealDate(realDateNow() + skew) : new RealDate(...args);
+    }
+    SkewedDate.prototype = RealDate.prototype;
+    SkewedDate.now = () => realDateNow() + skew;
+    SkewedDate.parse = RealDate.parse;
+    SkewedDate.UTC = RealDate.UTC;
+    window.Date = SkewedDate;
+    performance.now = () => realNow() + skew;
+  }, skewMs);
+}
+
+/**
+ * A new page in its own browser context (its own storage, like a separate person).
+ * `clockSkewMs`: the page's clocks run that far off the real one (see skewClock).
+ */
+export async function newPerson(browser, { clockSkewMs } = {}) {
   const context = await browser.newContext();
+  if (clockSkewMs !== undefined) await skewClock(context, clockSkewMs);
   // Keep a handle on every WebSocket the page opens, so a test can drop one.
   await context.addInitScript(() => {
     const Native = window.WebSocket;

@@ -1,11 +1,13 @@
 // One participant's WebSocket to the room, reconnecting with backoff until told to stop.
 
+import { PingSchedule, ServerClock } from './clock';
 import { parseServerMessage, pingMessage, type ClientMessage, type ServerMessage } from './protocol';
 import { backoffDelay } from './state';
 
 export type ConnectionState =
   | { kind: 'connecting' }
   | { kind: 'connected' }
+  /** `at`: when the next attempt starts, on the local monotonic clock (`clock.now()`) */
   | { kind: 'reconnecting'; at: number }
   | { kind: 'offline' }
   | { kind: 'stopped'; reason: StopReason };
@@ -19,31 +21,53 @@ export interface ConnectionOptions {
   hello: () => ClientMessage;
   onMessage: (msg: ServerMessage) => void;
   onState: (state: ConnectionState) => void;
+  /** the server clock estimate this connection's pings feed (a fresh one if absent) */
+  clock?: ServerClock;
 }
 
-/** How often to ping, and how long without any message before the socket counts as dead. */
-const PING_EVERY_MS = 15_000;
-const DEAD_AFTER_MS = 40_000;
+/**
+ * How long a ping may go without any message arriving before the socket counts as dead. The
+ * clock-sync pings (one about every 20 s, see clock.ts) double as keep-alives, so a dead
+ * network is found within about 40 s. Counting from an unanswered ping rather than from the
+ * last message keeps a hidden tab, whose timers the browser may run only once a minute, from
+ * dropping a healthy socket.
+ */
+const DEAD_AFTER_MS = 30_000;
 
 export class RoomConnection {
   private ws: WebSocket | null = null;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private pingTimer: ReturnType<typeof setInterval> | undefined;
-  private lastHeard = 0;
+  /**
+   * When the oldest ping with no message after it was sent, or null; on the monotonic clock,
+   * never Date: a wall-clock jump must not kill the socket.
+   */
+  private unansweredSince: number | null = null;
   private pingSeq = 0;
   private stopped = false;
   private state: ConnectionState = { kind: 'connecting' };
+  readonly clock: ServerClock;
+  private readonly pings: PingSchedule;
   private readonly onOnline = (): void => this.reconnectNow();
   private readonly onOffline = (): void => {
     if (this.state.kind !== 'connected') this.setState({ kind: 'offline' });
   };
+  private readonly onVisibility = (): void => {
+    // Back from a hidden tab, maybe from a suspended machine: measure again from scratch.
+    if (document.visibilityState !== 'visible' || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    this.clock.reset();
+    this.pings.burst();
+  };
 
-  constructor(private readonly opts: ConnectionOptions) {}
+  constructor(private readonly opts: ConnectionOptions) {
+    this.clock = opts.clock ?? new ServerClock();
+    this.pings = new PingSchedule({ ping: () => this.ping() });
+  }
 
   start(): void {
     window.addEventListener('online', this.onOnline);
     window.addEventListener('offline', this.onOffline);
+    document.addEventListener('visibilitychange', this.onVisibility);
     this.connect();
   }
 
@@ -55,6 +79,7 @@ export class RoomConnection {
     this.dropSocket();
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
+    document.removeEventListener('visibilitychange', this.onVisibility);
     this.setState({ kind: 'stopped', reason });
   }
 
@@ -103,15 +128,22 @@ export class RoomConnection {
     }
     this.ws = ws;
     ws.onopen = () => {
-      this.lastHeard = Date.now();
+      this.unansweredSince = null;
       ws.send(JSON.stringify(this.opts.hello()));
-      this.pingTimer = setInterval(() => this.keepAlive(ws), PING_EVERY_MS);
+      // A new socket may reach another server process, or come after a suspend: sample anew.
+      this.clock.reset();
+      this.pings.burst();
     };
     ws.onmessage = (ev: MessageEvent) => {
-      this.lastHeard = Date.now();
+      const arrived = this.clock.now(); // t3 of a pong: read before any parsing
+      this.unansweredSince = null;
       if (typeof ev.data !== 'string') return;
       const msg = parseServerMessage(ev.data);
       if (!msg) return; // unknown or malformed: ignore
+      if (msg.type === 'pong') {
+        this.clock.pong(msg, arrived);
+        return;
+      }
       if (msg.type === 'welcome') {
         this.attempt = 0;
         this.setState({ kind: 'connected' });
@@ -131,20 +163,28 @@ export class RoomConnection {
     // 'error' is always followed by 'close'.
   }
 
-  private keepAlive(ws: WebSocket): void {
-    if (this.ws !== ws) return;
-    if (Date.now() - this.lastHeard > DEAD_AFTER_MS) {
+  /** One clock-sync ping; also the keep-alive that finds a silently dead socket. */
+  private ping(): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const now = this.clock.now();
+    if (this.unansweredSince !== null && now - this.unansweredSince > DEAD_AFTER_MS) {
       // A silently dead network: give up on this socket without waiting for TCP.
       this.dropSocket();
       this.scheduleReconnect();
       return;
     }
     this.pingSeq += 1;
-    ws.send(JSON.stringify(pingMessage(`k${this.pingSeq}`, Date.now())));
+    const id = `k${this.pingSeq}`;
+    // Times are whole milliseconds on the wire; the server echoes t0 as sent.
+    const t0 = Math.round(now);
+    this.unansweredSince ??= now;
+    this.clock.sent(id, t0);
+    ws.send(JSON.stringify(pingMessage(id, t0)));
   }
 
   private dropSocket(): void {
-    clearInterval(this.pingTimer);
+    this.pings.stop();
     const ws = this.ws;
     this.ws = null;
     if (ws) {
@@ -161,7 +201,7 @@ export class RoomConnection {
     }
     const delay = backoffDelay(this.attempt);
     this.attempt += 1;
-    this.setState({ kind: 'reconnecting', at: Date.now() + delay });
+    this.setState({ kind: 'reconnecting', at: this.clock.now() + delay });
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 

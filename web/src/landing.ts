@@ -2,7 +2,11 @@
 
 import { h, replaceChildren } from './dom';
 import {
+  DEFAULT_INTERVIEW_MS,
+  MAX_INTERVIEW_MS,
   MAX_TITLE_BYTES,
+  MIN_INTERVIEW_MS,
+  createRoomRequest,
   httpErrorMessage,
   parseBanksResponse,
   parseCreatedRoom,
@@ -28,6 +32,19 @@ export function mountLanding(root: HTMLElement): void {
     maxlength: MAX_TITLE_BYTES,
     'data-testid': 'room-title-input',
   });
+  const lengthInput = h('input', {
+    id: 'interview-minutes',
+    name: 'interview_minutes',
+    type: 'number',
+    inputmode: 'numeric',
+    min: MIN_INTERVIEW_MS / 60_000,
+    max: MAX_INTERVIEW_MS / 60_000,
+    step: 1,
+    required: true,
+    'aria-describedby': 'interview-minutes-hint',
+    'data-testid': 'interview-minutes',
+  });
+  lengthInput.value = String(DEFAULT_INTERVIEW_MS / 60_000);
   const createButton = h('button', { type: 'submit', class: 'primary', 'data-testid': 'create-room', disabled: true },
     'Create room');
   const form = h('form', { class: 'card stack', 'aria-labelledby': 'create-heading' },
@@ -36,6 +53,11 @@ export function mountLanding(root: HTMLElement): void {
     h('div', { class: 'field' },
       h('label', { for: 'room-title' }, 'Room title ', h('span', { class: 'optional' }, '(optional)')),
       titleInput),
+    h('div', { class: 'field' },
+      h('label', { for: 'interview-minutes' }, 'Interview length (minutes)'),
+      lengthInput,
+      h('p', { class: 'hint', id: 'interview-minutes-hint' },
+        'The interview timer starts with the first question. Everyone sees it; a warning shows from 2 minutes left.')),
     h('div', { class: 'actions' }, createButton),
   );
   const result = h('section', { class: 'card stack', 'aria-labelledby': 'links-heading', 'data-testid': 'room-links', hidden: true });
@@ -84,6 +106,16 @@ export function mountLanding(root: HTMLElement): void {
       titleInput.focus();
       return;
     }
+    const minutes = Number(lengthInput.value);
+    const interviewMs = Math.round(minutes * 60_000);
+    if (!lengthInput.value.trim() || !Number.isInteger(minutes) || interviewMs < MIN_INTERVIEW_MS ||
+      interviewMs > MAX_INTERVIEW_MS) {
+      status.textContent = 'The interview length is a whole number of minutes, from 1 to 1440 (24 hours).';
+      lengthInput.setAttribute('aria-invalid', 'true');
+      lengthInput.focus();
+      return;
+    }
+    lengthInput.removeAttribute('aria-invalid');
     createButton.disabled = true;
     status.textContent = 'Creating the room…';
     void (async () => {
@@ -91,7 +123,7 @@ export function mountLanding(root: HTMLElement): void {
         const res = await fetch('/api/rooms', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ bank: bankSelect.value, title }),
+          body: JSON.stringify(createRoomRequest(bankSelect.value, { title, interviewMs })),
         });
         const body: unknown = await res.json().catch(() => null);
         const room = res.status === 201 ? parseCreatedRoom(body) : null;

@@ -39,6 +39,13 @@ export interface Question {
   text: string;
   difficulty: Difficulty;
   pushed_at: number;
+  /** the question timer's budget for this push */
+  budget_ms: number;
+  /**
+   * interviewers only, in `welcome` (current and history): the time spent on the question
+   * (for the current one: so far)
+   */
+  time_spent_ms?: number;
   /** interviewers only; "" for a custom question */
   sample_answer?: string;
 }
@@ -49,6 +56,8 @@ export interface BankQuestion {
   number: number;
   text: string;
   difficulty: Difficulty;
+  /** the budget a push without `budget_ms` would give it */
+  budget_ms: number;
   sample_answer: string;
 }
 
@@ -85,6 +94,7 @@ export interface RoomState {
   bank?: Bank;
   /** highlighting of the shared pad; absent from servers older than notes (means plain) */
   language?: NotesLanguage;
+  timers: RoomTimers;
 }
 
 export interface WelcomeMessage {
@@ -92,12 +102,65 @@ export interface WelcomeMessage {
   role: Role;
   you: string;
   room: RoomInfo;
+  /** the server clock when the welcome was written */
+  now: number;
   state: RoomState;
+}
+
+/** Time spent on a question (interviewers only), from its push to the next push. */
+export interface TimeSpent {
+  seq: number;
+  ms: number;
 }
 
 export interface QuestionMessage {
   type: 'question';
   question: Question;
+  /** interviewers only: the time spent on the question this one replaces (absent on the first push) */
+  time_spent?: TimeSpent;
+}
+
+// Timing (see "Timing" in PROTOCOL.md). Every point in time is on the server clock.
+
+export type TimerName = 'interview' | 'question';
+export type TimerPhase = 'idle' | 'running' | 'paused' | 'expired';
+export type TimerCommandName = 'start' | 'pause' | 'resume' | 'reset' | 'add';
+/** what changed a timer: a command, a question push, or the server's expiry */
+export type TimerCause = TimerCommandName | 'push' | 'expire';
+
+export const TIMER_NAMES: readonly TimerName[] = ['interview', 'question'];
+export const TIMER_PHASES: readonly TimerPhase[] = ['idle', 'running', 'paused', 'expired'];
+export const TIMER_COMMANDS: readonly TimerCommandName[] = ['start', 'pause', 'resume', 'reset', 'add'];
+export const TIMER_CAUSES: readonly TimerCause[] = [...TIMER_COMMANDS, 'push', 'expire'];
+
+/** One timer's state (`welcome.state.timers.*` and the body of a `timer` message). */
+export interface TimerState {
+  state: TimerPhase;
+  /** what the timer was set to, with additions */
+  duration_ms: number;
+  /** running: when it reaches zero; expired: when it did; otherwise null */
+  deadline: number | null;
+  /** idle and paused: what is left; running: what was left when written; expired: 0 */
+  remaining_ms: number;
+  /** grows with every change, expiry and restarts included */
+  rev: number;
+  /** the room's warning thresholds */
+  warn_ms: number[];
+  /** question timer only: the seq of the question it times, null before the first push */
+  question?: number | null;
+}
+
+export interface RoomTimers {
+  interview: TimerState;
+  question: TimerState;
+}
+
+export interface TimerMessage extends TimerState {
+  type: 'timer';
+  timer: TimerName;
+  cause: TimerCause;
+  /** the participant who caused it; null for the server's expiry */
+  by: string | null;
 }
 
 export interface PresenceMessage {
@@ -163,6 +226,7 @@ export type ServerMessage =
   | PresenceMessage
   | PongMessage
   | ErrorMessage
+  | TimerMessage
   | NotesServerMessage;
 
 // ---------------------------------------------------------------------------------------------
@@ -192,6 +256,10 @@ export function isDifficulty(v: unknown): v is Difficulty {
 function isCount(v: unknown): v is number {
   return isInteger(v) && v >= 0;
 }
+/** a positive whole number of milliseconds */
+function isDuration(v: unknown): v is number {
+  return isInteger(v) && v > 0;
+}
 export function isNotesDoc(v: unknown): v is NotesDoc {
   return (NOTES_DOCS as readonly unknown[]).includes(v);
 }
@@ -214,8 +282,48 @@ export function isQuestion(v: unknown): v is Question {
     isString(v.text) &&
     isDifficulty(v.difficulty) &&
     isInteger(v.pushed_at) &&
+    isDuration(v.budget_ms) &&
+    (v.time_spent_ms === undefined || isCount(v.time_spent_ms)) &&
     (v.sample_answer === undefined || isString(v.sample_answer))
   );
+}
+
+function isTimeSpent(v: unknown): v is TimeSpent {
+  return isObject(v) && isInteger(v.seq) && isCount(v.ms);
+}
+
+function isTimerPhase(v: unknown): v is TimerPhase {
+  return (TIMER_PHASES as readonly unknown[]).includes(v);
+}
+function isTimerName(v: unknown): v is TimerName {
+  return (TIMER_NAMES as readonly unknown[]).includes(v);
+}
+function isTimerCause(v: unknown): v is TimerCause {
+  return (TIMER_CAUSES as readonly unknown[]).includes(v);
+}
+
+/**
+ * A timer's state. The deadline is there exactly when the timer is running or expired; the
+ * question timer names its question (`question`: a seq, or null before the first push), the
+ * interview timer names none (no `question`, or null).
+ */
+function isTimerState(v: unknown, timer: TimerName): v is TimerState {
+  if (!isObject(v) || !isTimerPhase(v.state)) return false;
+  const timed = v.state === 'running' || v.state === 'expired';
+  return (
+    isCount(v.duration_ms) &&
+    (timed ? isInteger(v.deadline) : v.deadline === null) &&
+    isCount(v.remaining_ms) &&
+    isCount(v.rev) &&
+    isArrayOf(v.warn_ms, isDuration) &&
+    (timer === 'question'
+      ? v.question === null || isInteger(v.question)
+      : v.question === undefined || v.question === null)
+  );
+}
+
+function isRoomTimers(v: unknown): v is RoomTimers {
+  return isObject(v) && isTimerState(v.interview, 'interview') && isTimerState(v.question, 'question');
 }
 
 /** The JSON form of a change set (lengths are checked against the document when applied). */
@@ -245,6 +353,7 @@ function isBankQuestion(v: unknown): v is BankQuestion {
     isInteger(v.number) &&
     isString(v.text) &&
     isDifficulty(v.difficulty) &&
+    isDuration(v.budget_ms) &&
     isString(v.sample_answer)
   );
 }
@@ -284,7 +393,8 @@ function isRoomState(v: unknown): v is RoomState {
     (v.current === null || isQuestion(v.current)) &&
     isArrayOf(v.history, isQuestion) &&
     (v.bank === undefined || isBank(v.bank)) &&
-    (v.language === undefined || isNotesLanguage(v.language))
+    (v.language === undefined || isNotesLanguage(v.language)) &&
+    isRoomTimers(v.timers)
   );
 }
 
@@ -292,9 +402,16 @@ function isServerMessage(v: unknown): v is ServerMessage {
   if (!isObject(v)) return false;
   switch (v.type) {
     case 'welcome':
-      return isRole(v.role) && isString(v.you) && isRoomInfo(v.room) && isRoomState(v.state);
+      return isRole(v.role) && isString(v.you) && isRoomInfo(v.room) && isInteger(v.now) && isRoomState(v.state);
     case 'question':
-      return isQuestion(v.question);
+      return isQuestion(v.question) && (v.time_spent === undefined || isTimeSpent(v.time_spent));
+    case 'timer':
+      return (
+        isTimerName(v.timer) &&
+        isTimerState(v, v.timer) &&
+        isTimerCause(v.cause) &&
+        (v.by === null || isString(v.by))
+      );
     case 'presence':
       return isArrayOf(v.participants, isParticipant);
     case 'pong':
@@ -351,12 +468,26 @@ export interface PushBankQuestionMessage {
   type: 'question.push';
   id?: string | number;
   question: string;
+  /** the question timer's budget for this push (else the bank's) */
+  budget_ms?: number;
 }
 
 export interface PushCustomQuestionMessage {
   type: 'question.push';
   id?: string | number;
   custom: { text: string; difficulty: Difficulty };
+  budget_ms?: number;
+}
+
+export interface TimerCommandMessage {
+  type: 'timer.command';
+  id?: string | number;
+  timer: TimerName;
+  command: TimerCommandName;
+  /** reset: a new duration (optional); add: the change (required, non-zero) */
+  ms?: number;
+  /** the rev the interviewer's screen shows */
+  expect_rev: number;
 }
 
 export interface PingMessage {
@@ -401,6 +532,7 @@ export type ClientMessage =
   | HelloMessage
   | PushBankQuestionMessage
   | PushCustomQuestionMessage
+  | TimerCommandMessage
   | PingMessage
   | LeaveMessage
   | NotesPushMessage
@@ -448,17 +580,43 @@ export function setNotesLanguage(language: NotesLanguage, id?: string | number):
   return id === undefined ? { type: 'notes.language', language } : { type: 'notes.language', id, language };
 }
 
-export function pushBankQuestion(question: string, id?: string | number): PushBankQuestionMessage {
-  return id === undefined ? { type: 'question.push', question } : { type: 'question.push', id, question };
+export function pushBankQuestion(question: string, id?: string | number, budgetMs?: number): PushBankQuestionMessage {
+  const msg: PushBankQuestionMessage =
+    id === undefined ? { type: 'question.push', question } : { type: 'question.push', id, question };
+  if (budgetMs !== undefined) msg.budget_ms = budgetMs;
+  return msg;
 }
 
 export function pushCustomQuestion(
   text: string,
   difficulty: Difficulty,
   id?: string | number,
+  budgetMs?: number,
 ): PushCustomQuestionMessage {
   const custom = { text, difficulty };
-  return id === undefined ? { type: 'question.push', custom } : { type: 'question.push', id, custom };
+  const msg: PushCustomQuestionMessage =
+    id === undefined ? { type: 'question.push', custom } : { type: 'question.push', id, custom };
+  if (budgetMs !== undefined) msg.budget_ms = budgetMs;
+  return msg;
+}
+
+/** `ms`: reset's new duration (optional) or add's change (required); left out when undefined. */
+export function timerCommand(
+  timer: TimerName,
+  command: TimerCommandName,
+  expectRev: number,
+  ms?: number,
+  id?: string | number,
+): TimerCommandMessage {
+  // Key order as in the protocol's example: type, id, timer, command, ms, expect_rev.
+  return {
+    type: 'timer.command',
+    ...(id === undefined ? {} : { id }),
+    timer,
+    command,
+    ...(ms === undefined ? {} : { ms }),
+    expect_rev: expectRev,
+  };
 }
 
 export function pingMessage(id: string | number, t0: number): PingMessage {
@@ -476,6 +634,16 @@ export function leaveMessage(): LeaveMessage {
 export const MAX_NAME_BYTES = 64;
 export const MAX_TITLE_BYTES = 200;
 export const MAX_CUSTOM_TEXT_BYTES = 10_000;
+
+/** A push's `budget_ms`, a reset's new duration: 1 s to 24 h. */
+export const MIN_TIMER_MS = 1_000;
+export const MAX_TIMER_MS = 86_400_000;
+/** A room's `interview_ms`: 1 min to 24 h (default 45 min). */
+export const MIN_INTERVIEW_MS = 60_000;
+export const MAX_INTERVIEW_MS = 86_400_000;
+export const DEFAULT_INTERVIEW_MS = 2_700_000;
+/** A room's `warn_ms`: up to 4 thresholds of 1 s to 24 h (default [120000]). */
+export const MAX_WARN_THRESHOLDS = 4;
 
 export function utf8Length(s: string): number {
   return new TextEncoder().encode(s).length;
@@ -509,6 +677,25 @@ export interface CreatedRoom {
   bank: BankRef;
   tokens: Record<Role, string>;
   links: Record<Role, string>;
+}
+
+/** `POST /api/rooms` body: all but `bank` optional. */
+export interface CreateRoomRequest {
+  bank: string;
+  title?: string;
+  interview_ms?: number;
+  warn_ms?: number[];
+}
+
+export function createRoomRequest(
+  bank: string,
+  opts: { title?: string; interviewMs?: number; warnMs?: number[] } = {},
+): CreateRoomRequest {
+  const body: CreateRoomRequest = { bank };
+  if (opts.title !== undefined) body.title = opts.title;
+  if (opts.interviewMs !== undefined) body.interview_ms = opts.interviewMs;
+  if (opts.warnMs !== undefined) body.warn_ms = [...opts.warnMs];
+  return body;
 }
 
 export function parseBanksResponse(v: unknown): BankSummary[] | null {

@@ -1,5 +1,6 @@
 // The room page: join form, connection, and the view for the role the server gives us.
 
+import { ServerClock } from './clock';
 import { RoomConnection, type ConnectionState } from './connection';
 import { h, replaceChildren } from './dom';
 import { NotesController } from './notes-ui';
@@ -12,8 +13,9 @@ import {
   type HeldVersions,
   type ServerMessage,
 } from './protocol';
-import { rememberName, rememberedName, tabClientId, webSocketUrl } from './route';
+import { localStore, rememberName, rememberedName, tabClientId, webSocketUrl } from './route';
 import { applyMessage, type RoomModel } from './state';
+import { TimerPanel, type SendOptions } from './timer-ui';
 import { audienceView, interviewerView, type RoleView } from './views';
 
 const ROLE_LABEL = { interviewer: 'Interviewer', candidate: 'Candidate', observer: 'Observer (read-only)' } as const;
@@ -57,6 +59,9 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
   let view: RoleView | null = null;
   let viewRole: string | null = null;
   let notes: NotesController | null = null;
+  let timers: TimerPanel | null = null;
+  /** the server clock estimate (welcome.now, then ping/pong); kept across reconnects */
+  const clock = new ServerClock();
   /** the notes versions named in the last hello */
   let helloNotes: HeldVersions = {};
   let welcomedOnThisSocket = false;
@@ -65,6 +70,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
   let countdown: ReturnType<typeof setInterval> | undefined;
   let nextRequestId = 1;
   const requests = new Map<number, string>();
+  /** requests whose `conflict` is an expected race (timer commands): not shown */
+  const quietConflicts = new Set<number>();
   let conn: RoomConnection | null = null;
 
   function showJoinForm(error = ''): void {
@@ -106,6 +113,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
     viewRole = null;
     notes?.destroy();
     notes = null;
+    timers?.destroy();
+    timers = null;
     leaveButton.hidden = true;
     const again = h('button', { type: 'button', class: 'primary', 'data-testid': 'rejoin-button' }, 'Join again');
     again.addEventListener('click', () => showJoinForm());
@@ -127,21 +136,31 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
       },
       onMessage,
       onState,
+      clock,
     });
     conn.start();
   }
 
-  function send(build: (id: number) => ClientMessage, what: string): boolean {
+  function send(build: (id: number) => ClientMessage, what: string, opts: SendOptions = {}): boolean {
     const id = nextRequestId++;
     if (!conn?.send(build(id))) {
       setStatus(`Not connected: could not ${what}. Try again once reconnected.`);
       return false;
     }
     requests.set(id, what);
+    if (opts.quietConflict) quietConflicts.add(id);
     // Only recent requests can still get an error back: keep the map small.
-    if (requests.size > 50) requests.delete(requests.keys().next().value!);
+    if (requests.size > 50) {
+      const oldest = requests.keys().next().value!;
+      requests.delete(oldest);
+      quietConflicts.delete(oldest);
+    }
     setStatus('');
     return true;
+  }
+
+  function nameOf(id: string): string | null {
+    return model?.participants.find((p) => p.id === id)?.name ?? null;
   }
 
   function setStatus(text: string): void {
@@ -157,6 +176,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
       notes?.handle(msg);
       return;
     }
+    // The server clock when the welcome was written: a first estimate until a pong arrives.
+    if (msg.type === 'welcome') clock.provisional(msg.now);
     const prev = model;
     const { model: next, change } = applyMessage(model, msg);
     model = next;
@@ -179,9 +200,20 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
           rejoin: () => conn?.restart(),
           status: setStatus,
         }, model.language);
-        const panels = { shared: notes.shared.element, private: notes.private?.element ?? null };
+        timers?.destroy();
+        timers = new TimerPanel({
+          interviewer: model.role === 'interviewer',
+          serverNow: () => clock.serverNow(),
+          send,
+          status: setStatus,
+          nameOf,
+          storage: localStore(),
+        });
+        const panels = {
+          shared: notes.shared.element, private: notes.private?.element ?? null, timers: timers.element,
+        };
         view = model.role === 'interviewer'
-          ? interviewerView({ send, status: setStatus }, panels)
+          ? interviewerView({ send, status: setStatus, budget: timers.budget }, panels)
           : audienceView(model.role, panels);
         viewRole = model.role;
         // The hello named versions of documents this new view does not hold: join again so
@@ -189,12 +221,15 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
         if (hadNotes) window.setTimeout(() => conn?.restart(), 0);
         replaceChildren(main, view.element);
         // Joined: move focus from the removed join form to the start of the room.
-        const heading = view.element.querySelector<HTMLElement>('h2');
+        const heading = view.element.querySelector<HTMLElement>('[data-focus-start]') ??
+          view.element.querySelector<HTMLElement>('h2');
         heading?.setAttribute('tabindex', '-1');
         heading?.focus();
       }
       view.setConnected(true);
       view.renderAll(model);
+      timers!.setConnected(true);
+      timers!.update(model.timers);
       notes!.setPresence(model.participants, model.you);
       notes!.setLanguage(model.language);
       notes!.connected();
@@ -203,6 +238,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
     } else if (change === 'question') {
       view?.renderQuestion(model);
       announceQuestion();
+    } else if (change === 'timer' && msg.type === 'timer') {
+      timers?.update(model.timers, msg);
     } else if (change === 'presence') {
       view?.renderPresence(model);
       notes?.setPresence(model.participants, model.you);
@@ -221,10 +258,14 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
     // A message dropped unread by the server's rate limit: a notes push among them is resent.
     if (msg.code === 'rate_limited' && (msg.ref === undefined || msg.ref === null)) notes?.messageDropped();
     const what = typeof msg.ref === 'number' ? requests.get(msg.ref) : undefined;
+    // Two interviewers (or a double press) raced: the latest state is already on its way.
+    if (msg.code === 'conflict' && typeof msg.ref === 'number' && quietConflicts.has(msg.ref)) return;
     if (msg.code === 'unauthorized') {
       view = null;
       notes?.destroy();
       notes = null;
+      timers?.destroy();
+      timers = null;
       leaveButton.hidden = true;
       replaceChildren(main, h('section', { class: 'card notice', 'data-testid': 'invalid-link' },
         h('h2', {}, 'This link is not valid'),
@@ -246,6 +287,7 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
     const was = lastConnKind;
     lastConnKind = s.kind;
     view?.setConnected(s.kind === 'connected');
+    timers?.setConnected(s.kind === 'connected');
     // Joined is the welcome (onMessage); any other state means the socket is gone.
     if (s.kind !== 'connected') notes?.disconnected();
     main.classList.toggle('is-stale', view !== null && s.kind !== 'connected');
@@ -260,7 +302,7 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
         break;
       case 'reconnecting': {
         const tick = (): void => {
-          const secs = Math.max(1, Math.ceil((s.at - Date.now()) / 1000));
+          const secs = Math.max(1, Math.ceil((s.at - clock.now()) / 1000));
           setConnText(connState, 'reconnecting', `Reconnecting in ${secs} s…`);
         };
         tick();

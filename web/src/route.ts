@@ -50,6 +50,11 @@ export function rememberName(name: string): void {
   safeStorage('local')?.setItem(NAME_KEY, name);
 }
 
+/** This browser's localStorage, or null when it is not usable. */
+export function localStore(): Storage | null {
+  return safeStorage('local');
+}
+
 /** Storage can be missing or throw (privacy modes, sandboxed frames): then work without it. */
 function safeStorage(kind: 'local' | 'session'): Storage | null {
   try {

@@ -9,7 +9,9 @@ import type {
   Question,
   Role,
   RoomInfo,
+  RoomTimers,
   ServerMessage,
+  TimerState,
 } from './protocol';
 
 export interface RoomModel {
@@ -23,6 +25,8 @@ export interface RoomModel {
   bank: Bank | null;
   /** highlighting of the shared notes */
   language: NotesLanguage;
+  /** the two timers, as the server last described them */
+  timers: RoomTimers;
 }
 
 /** Newest first, one entry per seq. */
@@ -33,7 +37,26 @@ export function mergeHistory(history: readonly Question[], ...more: (Question | 
   return [...bySeq.values()].sort((a, b) => b.seq - a.seq);
 }
 
-export type ModelChange = 'all' | 'question' | 'presence' | 'language' | 'none';
+export type ModelChange = 'all' | 'question' | 'presence' | 'language' | 'timer' | 'none';
+
+/** A timer's state without the message's envelope (`type`, `timer`, `cause`, `by`). */
+export function timerStateOf(msg: TimerState): TimerState {
+  const t: TimerState = {
+    state: msg.state,
+    duration_ms: msg.duration_ms,
+    deadline: msg.deadline,
+    remaining_ms: msg.remaining_ms,
+    rev: msg.rev,
+    warn_ms: msg.warn_ms,
+  };
+  if (msg.question !== undefined) t.question = msg.question;
+  return t;
+}
+
+/** Records the time spent on question `seq` (interviewers only) in the history. */
+function withTimeSpent(history: readonly Question[], seq: number, ms: number): Question[] {
+  return history.map((q) => (q.seq === seq ? { ...q, time_spent_ms: ms } : q));
+}
 
 /**
  * Applies one server message. `welcome` replaces the whole model with the server's; the
@@ -55,6 +78,7 @@ export function applyMessage(
           history: mergeHistory(msg.state.history, msg.state.current),
           bank: msg.state.bank ?? null,
           language: msg.state.language ?? 'plain',
+          timers: msg.state.timers,
         },
         change: 'all',
       };
@@ -63,9 +87,20 @@ export function applyMessage(
       const q = msg.question;
       // An older push arriving late must not replace a newer current question.
       const current = model.current && model.current.seq > q.seq ? model.current : q;
+      let history = mergeHistory(model.history, q);
+      if (msg.time_spent) history = withTimeSpent(history, msg.time_spent.seq, msg.time_spent.ms);
       return {
-        model: { ...model, current, history: mergeHistory(model.history, q) },
+        model: { ...model, current, history },
         change: 'question',
+      };
+    }
+    case 'timer': {
+      if (!model) return { model, change: 'none' };
+      // Revisions only grow: an older state arriving after a newer one is stale.
+      if (msg.rev < model.timers[msg.timer].rev) return { model, change: 'none' };
+      return {
+        model: { ...model, timers: { ...model.timers, [msg.timer]: timerStateOf(msg) } },
+        change: 'timer',
       };
     }
     case 'presence':

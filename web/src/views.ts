@@ -15,17 +15,23 @@ import {
   type Question,
 } from './protocol';
 import { filterQuestions, sortParticipants, type DifficultyFilter, type RoomModel } from './state';
+import type { BudgetField } from './timer-ui';
+import { formatLength, spokenLength } from './timers';
 
 export interface ViewContext {
   /** sends a request with a fresh id; false when not connected */
   send: (build: (id: number) => ClientMessage, what: string) => boolean;
   status: (text: string) => void;
+  /** the "time for the next question" field (in the timers panel) */
+  budget: BudgetField | null;
 }
 
-/** The notes panels to place in the view (`private` for interviewers only). */
+/** The panels made elsewhere to place in the view (`private` notes for interviewers only). */
 export interface NotesPanels {
   shared: HTMLElement;
   private: HTMLElement | null;
+  /** the timers (every role) */
+  timers: HTMLElement;
 }
 
 export interface RoleView {
@@ -66,6 +72,17 @@ function renderCurrent(el: HTMLElement, q: Question | null, opts: { withAnswer: 
   );
 }
 
+/** "Budget 15:00 · spent 3:03" (time spent: interviewers only, once the next question is pushed). */
+function timing(q: Question, isCurrent: boolean): HTMLElement {
+  const spent = q.time_spent_ms;
+  return h('p', { class: 'timing', 'data-testid': 'history-timing' },
+    h('span', { 'data-testid': 'history-budget', title: spokenLength(q.budget_ms) }, `Budget ${formatLength(q.budget_ms)}`),
+    !isCurrent && spent !== undefined
+      ? h('span', { 'data-testid': 'history-spent', title: spokenLength(spent),
+        class: spent > q.budget_ms ? 'over' : null }, ` · spent ${formatLength(spent)}`)
+      : null);
+}
+
 function renderHistory(list: HTMLElement, history: readonly Question[], current: Question | null): void {
   if (history.length === 0) {
     replaceChildren(list, h('li', { class: 'empty' }, 'No questions pushed yet.'));
@@ -75,7 +92,8 @@ function renderHistory(list: HTMLElement, history: readonly Question[], current:
     h('li', { class: 'history-item', 'data-testid': 'history-item', 'data-seq': q.seq },
       h('p', { class: 'meta' }, timeElement(q.pushed_at), ' · ', questionLabel(q), ' ', difficultyBadge(q.difficulty),
         current?.seq === q.seq ? h('span', { class: 'current-tag' }, ' current') : null),
-      h('p', { class: 'history-text' }, q.text))));
+      h('p', { class: 'history-text' }, q.text),
+      timing(q, current?.seq === q.seq))));
 }
 
 const ROLE_LABEL = { interviewer: 'Interviewer', candidate: 'Candidate', observer: 'Observer' } as const;
@@ -124,10 +142,13 @@ export function audienceView(role: 'candidate' | 'observer', notes: NotesPanels)
         ? h('p', { class: 'banner', 'data-testid': 'observer-banner' },
           'You are observing this interview. This view is read-only.')
         : null,
+      notes.timers,
       section('Current question', 'current', current),
       notes.shared),
     h('div', { class: 'col-side' }, history.section, presence.section),
   );
+  // Joining focuses the question's heading, not the timers above it.
+  element.querySelector('#current-heading')?.setAttribute('data-focus-start', '');
   const emptyText = role === 'candidate'
     ? 'No question yet. The interviewer’s question will appear here.'
     : 'No question has been asked yet.';
@@ -206,7 +227,7 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
   const element = h('div', { class: 'layout layout--interviewer' },
     h('div', { class: 'col-bank' }, browser),
     h('div', { class: 'col-detail' }, detailSection, customSection, notes.private),
-    h('div', { class: 'col-room' }, section('Now asking', 'current', current), notes.shared, history.section,
+    h('div', { class: 'col-room' }, notes.timers, section('Now asking', 'current', current), notes.shared, history.section,
       presence.section),
   );
 
@@ -281,7 +302,9 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
     const isCurrent = model?.current?.id === q.id;
     replaceChildren(detail,
       h('p', { class: 'meta' }, difficultyBadge(q.difficulty), ` Question ${q.number}`,
-        isCurrent ? h('span', { class: 'current-tag' }, ' current') : null),
+        isCurrent ? h('span', { class: 'current-tag' }, ' current') : null,
+        h('span', { 'data-testid': 'selected-budget', title: spokenLength(q.budget_ms) },
+          ` · time ${formatLength(q.budget_ms)}`)),
       h('div', { class: 'qa' },
         h('div', {}, h('h3', {}, 'Question'), h('p', { class: 'question-text', 'data-testid': 'selected-question-text' }, q.text)),
         h('div', {}, h('h3', {}, 'Sample answer'), h('p', { class: 'answer-text', 'data-testid': 'sample-answer' }, q.sample_answer))),
@@ -323,10 +346,19 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
     renderList();
   });
 
+  /** The typed time for the next question (undefined: the bank's), or null after telling what is wrong. */
+  function budget(): { ms: number | undefined } | null {
+    const choice = ctx.budget?.read() ?? { ok: true, ms: undefined };
+    if (choice.ok) return { ms: choice.ms };
+    ctx.status(choice.error);
+    return null;
+  }
+
   pushButton.addEventListener('click', () => {
     const q = bankQuestions().find((x) => x.id === selectedId);
-    if (!q) return;
-    ctx.send((id) => pushBankQuestion(q.id, id), `push question ${q.number}`);
+    const b = budget();
+    if (!q || !b) return;
+    if (ctx.send((id) => pushBankQuestion(q.id, id, b.ms), `push question ${q.number}`)) ctx.budget?.clear();
   });
 
   function submitCustom(): void {
@@ -342,8 +374,11 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
       return;
     }
     const d = isDifficulty(customDifficulty.value) ? customDifficulty.value : 'medium';
-    if (ctx.send((id) => pushCustomQuestion(text, d, id), 'push the custom question')) {
+    const b = budget();
+    if (!b) return;
+    if (ctx.send((id) => pushCustomQuestion(text, d, id, b.ms), 'push the custom question')) {
       pendingCustom = text;
+      ctx.budget?.clear();
     }
   }
   customForm.addEventListener('submit', (ev) => {

@@ -652,7 +652,7 @@ describe('convergence in adversarial orders', () => {
       }
       expect(server.doc.toString()).not.toMatch(/\r/);
     }
-  });
+  }, 30_000); // CPU-bound (~2.5 s alone): room for a busy machine
 });
 
 describe('two tabs with one client id (a duplicated tab shares sessionStorage)', () => {

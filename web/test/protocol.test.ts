@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  createRoomRequest,
   cursorMessage,
   helloMessage,
   httpErrorMessage,
@@ -18,6 +19,7 @@ import {
   pushBankQuestion,
   pushCustomQuestion,
   setNotesLanguage,
+  timerCommand,
   validateName,
   type ClientMessage,
 } from '../src/protocol';
@@ -44,7 +46,7 @@ function shape(v: unknown): unknown {
 describe('server examples (s2c.*)', () => {
   it('exist for every message the client reads', () => {
     const types = new Set(s2c.map((f) => f.split('.')[1]));
-    for (const t of ['welcome', 'question', 'presence', 'pong', 'error', 'notes', 'cursor']) expect(types).toContain(t);
+    for (const t of ['welcome', 'question', 'presence', 'pong', 'error', 'notes', 'cursor', 'timer']) expect(types).toContain(t);
     for (const f of ['s2c.notes.updates.json', 's2c.notes.snapshot.json', 's2c.cursor.json', 's2c.notes.language.json']) {
       expect(s2c).toContain(f);
     }
@@ -74,6 +76,80 @@ describe('server examples (s2c.*)', () => {
     expect(msg.role).toBe('interviewer');
     expect(msg.state.bank?.questions.length).toBeGreaterThan(0);
     for (const q of msg.state.bank!.questions) expect(typeof q.sample_answer).toBe('string');
+    for (const q of msg.state.bank!.questions) expect(q.budget_ms).toBeGreaterThan(0);
+  });
+
+  it('decodes the server clock and both timers of a welcome', () => {
+    for (const file of s2c.filter((f) => f.startsWith('s2c.welcome.'))) {
+      const msg = parseServerMessage(read(file));
+      if (msg?.type !== 'welcome') throw new Error(`${file} is not a welcome`);
+      expect(msg.now).toBe(json(file).now);
+      expect(msg.state.timers.interview.state).toBe(json(file).state.timers.interview.state);
+      expect(msg.state.timers.interview).not.toHaveProperty('question');
+      expect(msg.state.timers.question.question).toBe(json(file).state.timers.question.question);
+      expect(msg.state.current?.budget_ms).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives interviewers the time spent per question, and nobody else', () => {
+    const interviewer = parseServerMessage(read('s2c.welcome.interviewer.json'));
+    const candidate = parseServerMessage(read('s2c.welcome.candidate.json'));
+    if (interviewer?.type !== 'welcome' || candidate?.type !== 'welcome') throw new Error('not welcomes');
+    expect(interviewer.state.history[0]?.time_spent_ms).toBe(60000);
+    expect(candidate.state.history[0]).not.toHaveProperty('time_spent_ms');
+    const spent = { ...json('s2c.question.interviewer.json'), time_spent: { seq: 1, ms: 183000 } };
+    const msg = parseServerMessage(JSON.stringify(spent));
+    expect(msg?.type === 'question' && msg.time_spent).toEqual({ seq: 1, ms: 183000 });
+  });
+
+  it('decodes timer messages: the example and the server\'s expiry', () => {
+    const timer = parseServerMessage(read('s2c.timer.json'));
+    const ex = json('s2c.timer.json');
+    expect(timer).toMatchObject({ type: 'timer', timer: ex.timer, state: ex.state, rev: ex.rev, cause: ex.cause, by: ex.by });
+    const expired = parseServerMessage(read('s2c.timer.expired.json'));
+    expect(expired).toMatchObject({ type: 'timer', timer: 'interview', state: 'expired', remaining_ms: 0, by: null });
+  });
+});
+
+describe('timer messages are checked strictly', () => {
+  // The example as a running question timer, whatever state the example file shows.
+  const base = { ...json('s2c.timer.json'), timer: 'question', state: 'running', deadline: 1764000660000, question: 2 };
+  const variant = (change: Record<string, unknown>): string => JSON.stringify({ ...base, ...change });
+  const idle = { state: 'idle', deadline: null, remaining_ms: 600000 };
+
+  it.each([
+    ['an unknown timer', variant({ timer: 'lap' })],
+    ['an unknown state', variant({ state: 'frozen' })],
+    ['an unknown cause', variant({ cause: 'magic' })],
+    ['running without a deadline', variant({ deadline: null })],
+    ['paused with a deadline', variant({ state: 'paused' })],
+    ['a fractional deadline', variant({ deadline: 1764000660000.5 })],
+    ['a negative remaining_ms', variant({ remaining_ms: -1 })],
+    ['a string rev', variant({ rev: '4' })],
+    ['a zero warning threshold', variant({ warn_ms: [0] })],
+    ['warn_ms that is not a list', variant({ warn_ms: 120000 })],
+    ['a question timer without question', JSON.stringify(Object.fromEntries(Object.entries(base).filter(([k]) => k !== 'question')))],
+    ['an interview timer naming a question', variant({ timer: 'interview', question: 2 })],
+    ['a numeric by', variant({ by: 1 })],
+    ['a welcome without now', JSON.stringify({ ...json('s2c.welcome.candidate.json'), now: undefined })],
+    ['a welcome without timers', JSON.stringify({ ...json('s2c.welcome.candidate.json'),
+      state: { ...json('s2c.welcome.candidate.json').state, timers: undefined } })],
+    ['a question without budget_ms', JSON.stringify({ type: 'question', question: {
+      ...json('s2c.question.candidate.json').question, budget_ms: undefined } })],
+    ['a bank question without budget_ms', JSON.stringify({ ...json('s2c.welcome.interviewer.json'), state: {
+      ...json('s2c.welcome.interviewer.json').state,
+      bank: { ...json('s2c.welcome.interviewer.json').state.bank, questions: [{ id: 'q1', number: 1, text: 't',
+        difficulty: 'easy', sample_answer: 'a' }] } } })],
+    ['time_spent without ms', JSON.stringify({ ...json('s2c.question.interviewer.json'), time_spent: { seq: 1 } })],
+  ])('rejects %s', (_why, text) => {
+    expect(parseServerMessage(text)).toBeNull();
+  });
+
+  it('accepts idle and paused timers (no deadline), and a question timer before the first push', () => {
+    expect(parseServerMessage(variant(idle))?.type).toBe('timer');
+    expect(parseServerMessage(variant({ ...idle, state: 'paused' }))?.type).toBe('timer');
+    expect(parseServerMessage(variant({ ...idle, question: null, cause: 'reset', warn_ms: [] }))?.type).toBe('timer');
+    expect(parseServerMessage(variant({ timer: 'interview', question: undefined, cause: 'push' }))?.type).toBe('timer');
   });
 });
 
@@ -110,7 +186,7 @@ describe('parseServerMessage rejects what it cannot use', () => {
   });
 
   it('accepts a custom question (number null)', () => {
-    const q = { seq: 2, id: 'custom-2', number: null, text: 'Explain the GIL.', difficulty: 'hard', pushed_at: 5 };
+    const q = { seq: 2, id: 'custom-2', number: null, text: 'Explain the GIL.', difficulty: 'hard', pushed_at: 5, budget_ms: 900000 };
     expect(parseServerMessage(JSON.stringify({ type: 'question', question: q }))).toEqual({ type: 'question', question: q });
   });
 });
@@ -123,6 +199,8 @@ const builders: Record<string, (ex: any) => ClientMessage> = {
   'c2s.cursor.json': (ex) => cursorMessage(ex.doc, ex.version, ex.ranges),
   'c2s.notes.language.json': (ex) => setNotesLanguage(ex.language, ex.id),
   'c2s.question.push.bank.json': (ex) => pushBankQuestion(ex.question, ex.id),
+  'c2s.question.push.budget.json': (ex) => pushBankQuestion(ex.question, ex.id, ex.budget_ms),
+  'c2s.timer.command.json': (ex) => timerCommand(ex.timer, ex.command, ex.expect_rev, ex.ms, ex.id),
   'c2s.question.push.custom.json': (ex) => pushCustomQuestion(ex.custom.text, ex.custom.difficulty, ex.id),
   'c2s.ping.json': (ex) => pingMessage(ex.id, ex.t0),
   'c2s.leave.json': () => leaveMessage(),
@@ -155,6 +233,21 @@ describe('client examples (c2s.*)', () => {
     expect(Object.keys(pushCustomQuestion('t', 'easy'))).toEqual(['type', 'custom']);
     expect(pushCustomQuestion('t', 'easy', 3)).toEqual({ type: 'question.push', id: 3, custom: { text: 't', difficulty: 'easy' } });
   });
+
+  it('puts budget_ms in a push only when given', () => {
+    expect(pushBankQuestion('q1', 2)).not.toHaveProperty('budget_ms');
+    expect(pushBankQuestion('q1', 2, 420000)).toEqual({ type: 'question.push', id: 2, question: 'q1', budget_ms: 420000 });
+    expect(pushCustomQuestion('t', 'hard', 4, 2000)).toEqual(
+      { type: 'question.push', id: 4, custom: { text: 't', difficulty: 'hard' }, budget_ms: 2000 });
+  });
+
+  it('builds timer commands with expect_rev, and ms only when given', () => {
+    expect(timerCommand('interview', 'pause', 7)).toEqual({ type: 'timer.command', timer: 'interview', command: 'pause', expect_rev: 7 });
+    expect(timerCommand('question', 'reset', 3, undefined, 11)).toEqual(
+      { type: 'timer.command', id: 11, timer: 'question', command: 'reset', expect_rev: 3 });
+    expect(timerCommand('question', 'add', 0, -60000)).toEqual(
+      { type: 'timer.command', timer: 'question', command: 'add', ms: -60000, expect_rev: 0 });
+  });
 });
 
 describe('HTTP examples', () => {
@@ -169,6 +262,15 @@ describe('HTTP examples', () => {
     for (const role of ['interviewer', 'candidate', 'observer'] as const) {
       expect(room!.links[role]).toMatch(/\/room\/[^#]+#token=/);
     }
+  });
+
+  it('builds the create-room body of the example, and leaves out what is not set', () => {
+    const ex = json('http.create-room.request.json');
+    const built = createRoomRequest(ex.bank, { title: ex.title, interviewMs: ex.interview_ms, warnMs: ex.warn_ms });
+    expect(shape(built)).toEqual(shape(ex));
+    expect(built).toEqual(ex);
+    expect(createRoomRequest('python-developer')).toEqual({ bank: 'python-developer' });
+    expect(createRoomRequest('b', { interviewMs: 60000 })).toEqual({ bank: 'b', interview_ms: 60000 });
   });
 
   it('reads the message of an error body', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BankQuestion, Question, WelcomeMessage } from '../src/protocol';
+import type { BankQuestion, Question, RoomTimers, TimerMessage, TimerName, TimerState, WelcomeMessage } from '../src/protocol';
 import {
   BACKOFF_CAP_MS,
   applyMessage,
@@ -17,15 +17,28 @@ const q = (seq: number, extra: Partial<Question> = {}): Question => ({
   text: `question ${seq}`,
   difficulty: 'easy',
   pushed_at: 1000 * seq,
+  budget_ms: 600000,
   ...extra,
 });
 
-const welcome = (current: Question | null, history: Question[]): WelcomeMessage => ({
+const idleTimer = (extra: Partial<TimerState> = {}): TimerState => ({
+  state: 'idle', duration_ms: 600000, deadline: null, remaining_ms: 600000, rev: 0, warn_ms: [120000], ...extra,
+});
+
+const welcome = (current: Question | null, history: Question[], timers?: Partial<RoomTimers>): WelcomeMessage => ({
   type: 'welcome',
   role: 'candidate',
   you: 'p2',
   room: { id: 'r1', title: 'Mock interview', bank: { id: 'b', title: 'B' } },
-  state: { participants: [{ id: 'p2', name: 'Ada', role: 'candidate', connected: true }], current, history },
+  now: 1764000000000,
+  state: {
+    participants: [{ id: 'p2', name: 'Ada', role: 'candidate', connected: true }], current, history,
+    timers: { interview: idleTimer({ duration_ms: 2700000, remaining_ms: 2700000 }), question: idleTimer({ question: null }), ...timers },
+  },
+});
+
+const timerMsg = (timer: TimerName, extra: Partial<TimerMessage>): TimerMessage => ({
+  type: 'timer', timer, ...idleTimer(timer === 'question' ? { question: 1 } : {}), cause: 'start', by: 'p1', ...extra,
 });
 
 describe('applyMessage', () => {
@@ -73,7 +86,57 @@ describe('applyMessage', () => {
     expect(model?.participants).toEqual([]);
   });
 
+  it('welcome brings both timers; timer messages replace one timer by rev', () => {
+    let model = applyMessage(null, welcome(null, [])).model;
+    expect(model?.timers.interview.duration_ms).toBe(2700000);
+    const running = timerMsg('question', { state: 'running', deadline: 1764000600000, rev: 1, cause: 'push', by: 'p1' });
+    let r = applyMessage(model, running);
+    expect(r.change).toBe('timer');
+    model = r.model;
+    expect(model?.timers.question).toEqual({
+      state: 'running', duration_ms: 600000, deadline: 1764000600000, remaining_ms: 600000, rev: 1, warn_ms: [120000], question: 1,
+    });
+    // The envelope is not part of the state.
+    expect(model?.timers.question).not.toHaveProperty('cause');
+    expect(model?.timers.interview.rev).toBe(0);
+    // The interview timer keeps no question key.
+    r = applyMessage(model, timerMsg('interview', { state: 'running', deadline: 1764002700000, rev: 1, cause: 'push' }));
+    expect(r.model?.timers.interview).not.toHaveProperty('question');
+  });
+
+  it('a timer message with a lower rev arriving after a higher one is stale and ignored', () => {
+    let model = applyMessage(null, welcome(null, [])).model;
+    const paused = timerMsg('question', { state: 'paused', remaining_ms: 500000, rev: 5, cause: 'pause' });
+    const running = timerMsg('question', { state: 'running', deadline: 1764000600000, rev: 4, cause: 'start' });
+    model = applyMessage(model, paused).model;
+    const r = applyMessage(model, running);
+    expect(r.change).toBe('none');
+    expect(r.model).toBe(model);
+    expect(r.model?.timers.question.state).toBe('paused');
+    // The same rev again is harmless; a higher one wins; other timers are untouched.
+    expect(applyMessage(model, paused).model?.timers.question.rev).toBe(5);
+    const resumed = applyMessage(model, timerMsg('question', { state: 'running', deadline: 1, rev: 6, cause: 'resume' })).model;
+    expect(resumed?.timers.question.state).toBe('running');
+    expect(resumed?.timers.interview).toBe(model?.timers.interview);
+  });
+
+  it('a welcome replaces the timers whatever their revs (the server is the authority)', () => {
+    let model = applyMessage(null, welcome(null, [])).model;
+    model = applyMessage(model, timerMsg('question', { state: 'paused', remaining_ms: 1000, rev: 9, cause: 'pause' })).model;
+    model = applyMessage(model, welcome(null, [], { question: idleTimer({ rev: 2, question: null }) })).model;
+    expect(model?.timers.question.rev).toBe(2);
+  });
+
+  it('a push records the time spent on the question it replaces', () => {
+    let model = applyMessage(null, welcome(q(1), [q(1)])).model;
+    model = applyMessage(model, { type: 'question', question: q(2), time_spent: { seq: 1, ms: 183000 } }).model;
+    expect(model?.history.find((x) => x.seq === 1)?.time_spent_ms).toBe(183000);
+    expect(model?.history.find((x) => x.seq === 2)).not.toHaveProperty('time_spent_ms');
+    expect(model?.current?.seq).toBe(2);
+  });
+
   it('ignores room messages before the welcome', () => {
+    expect(applyMessage(null, timerMsg('question', {}))).toEqual({ model: null, change: 'none' });
     expect(applyMessage(null, { type: 'question', question: q(1) })).toEqual({ model: null, change: 'none' });
   });
 });
@@ -86,9 +149,9 @@ describe('mergeHistory', () => {
 
 describe('filterQuestions', () => {
   const bank: BankQuestion[] = [
-    { id: 'q1', number: 1, text: 'Lists or tuples?', difficulty: 'easy', sample_answer: 'Tuples are immutable.' },
-    { id: 'q2', number: 2, text: 'Debug production issues', difficulty: 'hard', sample_answer: 'Logs, then reproduce.' },
-    { id: 'q3', number: 3, text: 'Django or Flask?', difficulty: 'medium', sample_answer: 'Depends on the ORM needs.' },
+    { id: 'q1', number: 1, text: 'Lists or tuples?', difficulty: 'easy', budget_ms: 300000, sample_answer: 'Tuples are immutable.' },
+    { id: 'q2', number: 2, text: 'Debug production issues', difficulty: 'hard', budget_ms: 900000, sample_answer: 'Logs, then reproduce.' },
+    { id: 'q3', number: 3, text: 'Django or Flask?', difficulty: 'medium', budget_ms: 600000, sample_answer: 'Depends on the ORM needs.' },
   ];
   const ids = (qs: BankQuestion[]): string[] => qs.map((x) => x.id);
 

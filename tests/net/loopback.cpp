@@ -217,12 +217,19 @@ void ws_client::send(const json& message) {
     send_text(message.dump());
 }
 
-std::optional<json> ws_client::next(std::chrono::milliseconds deadline) {
+std::optional<std::string> ws_client::next_frame(std::chrono::milliseconds deadline) {
     impl_->run_until([&] { return !impl_->inbox.empty() || impl_->close_code.has_value(); },
                      deadline);
     if (impl_->inbox.empty()) return std::nullopt;
     std::string frame = std::move(impl_->inbox.front());
     impl_->inbox.pop_front();
+    return frame;
+}
+
+std::optional<json> ws_client::next(std::chrono::milliseconds deadline) {
+    auto received = next_frame(deadline);
+    if (!received) return std::nullopt;
+    const std::string& frame = *received;
     auto parsed = json::parse(frame, nullptr, false);
     INFO("frame: " << frame);
     REQUIRE(!parsed.is_discarded());

@@ -72,6 +72,9 @@ class ws_client {
     void send_text(const std::string& text);
     // The next frame, or nullopt when the deadline passes or the socket closes.
     std::optional<json> next(std::chrono::milliseconds deadline = default_deadline);
+    // The same as text, without any test assertion: Catch2 is not thread-safe, so this is what a
+    // helper thread may call (each client used by one thread at a time).
+    std::optional<std::string> next_frame(std::chrono::milliseconds deadline = default_deadline);
     // Frames are read until one has this type; the ones before are kept in `received`.
     json expect(const std::string& type, std::chrono::milliseconds deadline = default_deadline);
     // hello, then the welcome (returned); fails the test on anything else.

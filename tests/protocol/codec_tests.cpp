@@ -272,6 +272,10 @@ TEST_CASE("c2s.question.push.budget.json parses to a push with a budget",
     CHECK(std::get<std::string>(push.what) == "q3");
     CHECK(push.budget_ms == 420'000);
     CHECK(parsed.ref == "8");
+    const auto custom = command_as<domain::push_question>(parse_ok(
+        R"({"type":"question.push","custom":{"text":"Why?","difficulty":"easy"},"budget_ms":90000})"));
+    CHECK(std::holds_alternative<domain::custom_question>(custom.what));
+    CHECK(custom.budget_ms == 90'000);
     // Without one, the room decides.
     CHECK_FALSE(
         command_as<domain::push_question>(parse_ok(example_text("c2s.question.push.bank.json")))

@@ -1,5 +1,7 @@
 #include "domain/document.hpp"
 
+#include <stdexcept>
+
 #include <algorithm>
 
 namespace mockroom::domain {
@@ -81,6 +83,18 @@ std::variant<push_refused, push_accepted> collab_document::push(
     text_ = std::move(text);
     log_.insert(log_.end(), result.accepted.begin(), result.accepted.end());
     return result;
+}
+
+void collab_document::replay(const std::vector<text_update>& accepted) {
+    std::u16string text = text_;
+    for (const auto& update : accepted) {
+        if (update.changes.length() != text.size()) {
+            throw std::invalid_argument("a stored update does not fit the document");
+        }
+        text = update.changes.apply(text);
+    }
+    text_ = std::move(text);
+    log_.insert(log_.end(), accepted.begin(), accepted.end());
 }
 
 std::vector<text_update> collab_document::updates_since(std::size_t from) const {

@@ -54,6 +54,10 @@ class collab_document {
     std::variant<push_refused, push_accepted> push(std::size_t base_version,
                                                    const std::vector<text_update>& updates);
 
+    // Appends updates accepted before (replaying a stored log). They must fit the head: a
+    // mismatch throws std::invalid_argument and changes nothing.
+    void replay(const std::vector<text_update>& accepted);
+
     // The accepted updates from `from` (<= version()) to the head.
     std::vector<text_update> updates_since(std::size_t from) const;
 

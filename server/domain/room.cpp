@@ -1,6 +1,7 @@
 #include "domain/room.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 namespace mockroom::domain {
@@ -111,7 +112,11 @@ outcome room::join(connection_id c, role r, std::string name, std::string client
         participants_.push_back(std::move(fresh));
         same_person = participants_.end() - 1;
     }
-    same_person->name = std::move(name);  // a reconnect may carry a corrected name
+    if (same_person->name != name) {  // new, or a reconnect with a corrected name
+        same_person->name = std::move(name);
+        journal_.push_back(
+            participant_joined{same_person->id, same_person->name, r, same_person->client_id});
+    }
     same_person->open_connections++;
     seat_of_connection_[c] = static_cast<std::size_t>(same_person - participants_.begin());
 
@@ -178,6 +183,48 @@ outcome room::apply(connection_id c, const command& cmd, std::string_view ref, m
     return out;
 }
 
+std::vector<journal_entry> room::take_journal() {
+    return std::exchange(journal_, {});
+}
+
+void room::replay(const journal_entry& entry) {
+    std::visit(
+        [&](const auto& e) {
+            using type = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<type, participant_joined>) {
+                auto known = std::find_if(participants_.begin(), participants_.end(),
+                                          [&](const participant& p) { return p.id == e.id; });
+                if (known != participants_.end()) {
+                    known->name = e.name;
+                    return;
+                }
+                if (e.id.size() < 2 || e.id[0] != 'p') {
+                    throw std::invalid_argument("a stored participant id is malformed");
+                }
+                participants_.push_back({e.id, e.name, e.role_in_room, e.client_id, 0});
+                // Numbers are never reused, also after a restart.
+                next_participant_number_ =
+                    std::max(next_participant_number_, std::stoi(e.id.substr(1)) + 1);
+            } else if constexpr (std::is_same_v<type, participant_left>) {
+                std::erase_if(participants_, [&](const participant& p) { return p.id == e.id; });
+            } else if constexpr (std::is_same_v<type, question_asked>) {
+                if (e.question.seq != static_cast<int>(history_.size()) + 1) {
+                    throw std::invalid_argument("a stored question is out of sequence");
+                }
+                if (!history_.empty()) history_.back().time_spent_ms = e.replaced_time_spent;
+                history_.push_back(e.question);
+            } else if constexpr (std::is_same_v<type, notes_accepted>) {
+                mutable_document(e.doc).replay(e.updates);
+            } else if constexpr (std::is_same_v<type, language_changed>) {
+                language_ = e.to;
+            } else {
+                (e.timer == timer_id::interview ? interview_timer_ : question_timer_) =
+                    countdown::restore(e.state);
+            }
+        },
+        entry);
+}
+
 outcome room::tick(millis now) {
     return expire_due(now, 0);
 }
@@ -196,6 +243,7 @@ outcome room::expire_due(millis now, connection_id except) {
     for (timer_id t : {timer_id::interview, timer_id::question}) {
         countdown& timer = t == timer_id::interview ? interview_timer_ : question_timer_;
         if (!timer.expire_if_due(now)) continue;
+        record_timer(t);
         audience everyone = audience::everyone();
         everyone.connection = except;
         out.push_back({everyone, timer_event{view_of(t, now), "expire", ""}});
@@ -226,6 +274,7 @@ outcome room::command_timer(connection_id c, const timer_command& cmd, std::stri
     if (auto refused = timer.command(cmd.action, cmd.ms, cmd.expect_rev, now)) {
         return error_to(c, refused->code, std::move(refused->message), ref);
     }
+    record_timer(cmd.timer);
     return {{audience::everyone(),
              timer_event{view_of(cmd.timer, now), std::string(to_string(cmd.action)), who.id}}};
 }
@@ -284,6 +333,9 @@ outcome room::push(connection_id c, const push_question& cmd, std::string_view r
     }
     history_.push_back(std::move(pushed));
     question_timer_.restart(history_.back().budget_ms, now);
+    journal_.push_back(
+        question_asked{history_.back(), asked.replaced ? asked.replaced->ms : millis{0}});
+    record_timer(timer_id::question);
 
     const std::string& by = participant_of(c).id;
     outcome out{{audience::everyone(), std::move(asked)},
@@ -291,6 +343,7 @@ outcome room::push(connection_id c, const push_question& cmd, std::string_view r
     // The first push starts the interview clock unless an interviewer already ran it.
     if (interview_timer_.state() == timer_state::idle &&
         !interview_timer_.command(timer_action::start, std::nullopt, interview_timer_.rev(), now)) {
+        record_timer(timer_id::interview);
         out.push_back(
             {audience::everyone(), timer_event{view_of(timer_id::interview, now), "push", by}});
     }
@@ -303,6 +356,7 @@ outcome room::leave_room(connection_id c) {
     const std::size_t index = seat_of_connection_.at(c);
     outcome out;
     drop_cursors(participants_[index].id, out);
+    journal_.push_back(participant_left{participants_[index].id});
     std::erase_if(seat_of_connection_, [&](const auto& seat) {
         if (seat.second != index) return false;
         cursor_budgets_.erase(seat.first);
@@ -342,6 +396,7 @@ outcome room::push_notes(connection_id c, const notes_push& cmd, std::string_vie
     }
     auto& accepted = std::get<push_accepted>(result);
     if (accepted.accepted.empty()) return {};  // all of it was accepted before
+    journal_.push_back(notes_accepted{cmd.doc, accepted.accepted});
     return {{audience::readers_of(cmd.doc),
              notes_updates_event{cmd.doc, accepted.from, std::move(accepted.accepted)}}};
 }
@@ -365,6 +420,7 @@ outcome room::change_language(connection_id c, const set_language& cmd, std::str
                         "only editors of the shared notes can change this", ref);
     }
     language_ = cmd.to;
+    journal_.push_back(language_changed{cmd.to});
     return {{audience::everyone(), language_event{cmd.to, who.id}}};
 }
 

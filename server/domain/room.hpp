@@ -208,6 +208,39 @@ struct outbound {
 };
 using outcome = std::vector<outbound>;
 
+// ---- the journal: every change to what a room keeps, for the store ----------------------
+// Replaying a room's entries in order on a fresh room with the same room_info gives the same
+// room (connections and cursors aside: they are not kept). Outbound events are not enough for
+// that: they are projections, and some changes (a rename) have none of their own.
+
+struct participant_joined {  // a new participant, or a known one under a new name
+    std::string id;
+    std::string name;
+    role role_in_room = role::observer;
+    std::string client_id;
+};
+struct participant_left {
+    std::string id;
+};
+struct question_asked {
+    pushed_question question;
+    millis replaced_time_spent = 0;  // the final time spent on the question it replaces
+};
+struct notes_accepted {
+    doc_id doc = doc_id::shared;
+    std::vector<text_update> updates;  // as accepted (rebased), appended to the log
+};
+struct language_changed {
+    language to = language::plain;
+};
+struct timer_changed {
+    timer_id timer = timer_id::interview;
+    countdown::saved state;
+};
+
+using journal_entry = std::variant<participant_joined, participant_left, question_asked,
+                                   notes_accepted, language_changed, timer_changed>;
+
 // ---- the state machine -----------------------------------------------------------------
 
 class room {
@@ -225,6 +258,13 @@ class room {
     outcome tick(millis now);
     // The earliest deadline of a running timer: when tick has something to do.
     std::optional<millis> next_deadline() const;
+
+    // The changes made since the last call, in order. The host stores them before it sends
+    // the outcome that told of them (acknowledged means durable).
+    std::vector<journal_entry> take_journal();
+    // Restores a stored change on a room being rebuilt (nobody connected). Throws
+    // std::invalid_argument for an entry that does not fit the room as it is.
+    void replay(const journal_entry& entry);
 
     const room_info& info() const { return info_; }
     const std::vector<participant>& participants() const { return participants_; }
@@ -285,6 +325,8 @@ class room {
 
     countdown interview_timer_;
     countdown question_timer_;
+    std::vector<journal_entry> journal_;
+    void record_timer(timer_id t) { journal_.push_back(timer_changed{t, timer(t).save()}); }
 };
 
 }  // namespace mockroom::domain

@@ -62,6 +62,31 @@ class countdown {
     // Running and due at `now` -> expired. True only on that change, so expiry happens once.
     bool expire_if_due(millis now);
 
+    // Everything it holds, for the store: restore(save()) is the same countdown.
+    struct saved {
+        timer_state state = timer_state::idle;
+        millis duration = 0;
+        millis remaining = 0;
+        millis deadline = 0;
+        std::uint64_t rev = 0;
+        millis active_before = 0;
+        std::optional<millis> active_since;
+        bool operator==(const saved&) const = default;
+    };
+    saved save() const {
+        return {state_, duration_, remaining_, deadline_, rev_, active_before_, active_since_};
+    }
+    static countdown restore(const saved& s) {
+        countdown c(s.duration);
+        c.state_ = s.state;
+        c.remaining_ = s.remaining;
+        c.deadline_ = s.deadline;
+        c.rev_ = s.rev;
+        c.active_before_ = s.active_before;
+        c.active_since_ = s.active_since;
+        return c;
+    }
+
   private:
     void enter(timer_state next, millis now);  // keeps the active-time account
 

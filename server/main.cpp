@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "net/server.hpp"
 #include "protocol/bank_directory.hpp"
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
     fs::create_directories(data_dir, ec);
     if (ec) die("cannot create data directory '" + data_dir + "': " + ec.message());
     config.web_root = fs::canonical(web_dir);
+    config.data_dir = data_dir;
     while (!config.public_url.empty() && config.public_url.back() == '/')
         config.public_url.pop_back();
 
@@ -89,15 +91,18 @@ int main(int argc, char** argv) {
         bank_summary += (bank_summary.empty() ? "" : ", ") + bank->id + " (" +
                         std::to_string(bank->questions.size()) + " questions)";
     }
-    mockroom::net::server server(std::move(config), std::move(banks));
+    std::unique_ptr<mockroom::net::server> running;
     try {
-        server.start();
+        running = std::make_unique<mockroom::net::server>(std::move(config), std::move(banks));
+        running->start();
     } catch (const std::exception& e) {
         die(e.what());
     }
+    auto& server = *running;
     server.stop_on_signals();
 
-    std::fprintf(stderr, "mockroom: serving %s\n", bank_summary.c_str());
+    std::fprintf(stderr, "mockroom: serving %s; %zu rooms restored from %s\n", bank_summary.c_str(),
+                 server.rooms_loaded(), data_dir.c_str());
     std::cout << "listening on http://" << server.host() << ":" << server.port() << std::endl;
     server.run();
     std::fprintf(stderr, "mockroom: stopped\n");

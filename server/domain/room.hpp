@@ -267,6 +267,7 @@ class room {
     void replay(const journal_entry& entry);
 
     const room_info& info() const { return info_; }
+    const limits& bounds() const { return bounds_; }
     const std::vector<participant>& participants() const { return participants_; }
     const std::vector<pushed_question>& history() const { return history_; }
     std::optional<role> role_of(connection_id c) const;

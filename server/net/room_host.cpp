@@ -1,20 +1,41 @@
 #include "net/room_host.hpp"
 
 #include <boost/asio/post.hpp>
-#include <chrono>
 #include <cstdio>
+#include <stdexcept>
 
 #include "net/server_clock.hpp"
+#include "protocol/journal_json.hpp"
+#include "store/event_store.hpp"
 
 namespace mockroom::net {
 
-room_host::room_host(boost::asio::any_io_executor executor, domain::room_info info,
-                     role_tokens tokens, const limits& bounds)
+domain::room restore_room(domain::room_info info, const limits& bounds,
+                          const std::vector<std::string>& events) {
+    domain::room room(std::move(info), bounds);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        auto entry = protocol::journal_from_json(events[i]);
+        if (auto* error = std::get_if<std::string>(&entry)) {
+            throw std::runtime_error("event " + std::to_string(i + 1) + ": " + *error);
+        }
+        try {
+            room.replay(std::get<domain::journal_entry>(entry));
+        } catch (const std::exception& e) {
+            throw std::runtime_error("event " + std::to_string(i + 1) + ": " + e.what());
+        }
+    }
+    room.take_journal();  // replaying records nothing, but make sure
+    return room;
+}
+
+room_host::room_host(boost::asio::any_io_executor executor, domain::room room, role_tokens tokens,
+                     store::event_store* store)
     : executor_(std::move(executor)),
-      id_(info.id),
-      bank_(info.question_bank),
+      id_(room.info().id),
+      bank_(room.info().question_bank),
       tokens_(tokens),
-      room_(std::move(info), bounds),
+      room_(std::move(room)),
+      store_(store),
       wake_up_(executor_) {}
 
 std::optional<domain::role> room_host::authenticate(std::string_view token) const {
@@ -29,23 +50,28 @@ std::optional<domain::role> room_host::authenticate(std::string_view token) cons
     return std::nullopt;
 }
 
+void room_host::start() {
+    boost::asio::post(executor_, [self = shared_from_this()] {
+        // Timers that ran out while the server was down expire now (and are stored as such).
+        self->finish(self->room_->tick(server_clock::now()), 0, "");
+    });
+}
+
 void room_host::join(std::shared_ptr<connection> socket, domain::role r, protocol::hello hello) {
     boost::asio::post(executor_, [self = shared_from_this(), socket = std::move(socket), r,
                                   hello = std::move(hello)]() mutable {
         const auto c = socket->id();
         self->members_[c] = member{socket, r};
-        auto outcome = self->room_.join(c, r, std::move(hello.name), std::move(hello.client),
-                                        server_clock::now(), hello.notes);
-        if (!self->room_.role_of(c)) {
+        auto outcome = self->room_->join(c, r, std::move(hello.name), std::move(hello.client),
+                                         server_clock::now(), hello.notes);
+        if (!self->room_->role_of(c)) {
             // Refused (e.g. the room is full): tell it, then let it go.
-            self->deliver(std::move(outcome));
+            self->finish(std::move(outcome), c, "");
             self->members_.erase(c);
             socket->close_after_flush(1008, "refused");
-            self->wake_up_at_next_deadline();
             return;
         }
-        self->deliver(std::move(outcome));
-        self->wake_up_at_next_deadline();
+        self->finish(std::move(outcome), c, "");
     });
 }
 
@@ -54,7 +80,7 @@ void room_host::command(domain::connection_id c, domain::command cmd, std::strin
                                   ref = std::move(ref)] {
         domain::outcome outcome;
         try {
-            outcome = self->room_.apply(c, cmd, ref, server_clock::now());
+            outcome = self->room_->apply(c, cmd, ref, server_clock::now());
         } catch (const std::exception& e) {
             // The domain validates before it changes anything, so this is a bug: answer it, log
             // it, and keep the room (and the server) running.
@@ -63,43 +89,110 @@ void room_host::command(domain::connection_id c, domain::command cmd, std::strin
             outcome = {{domain::audience::only(c),
                         domain::error_event{domain::error_code::internal, "internal error", ref}}};
         }
-        self->deliver(std::move(outcome));
+        self->finish(std::move(outcome), c, ref);
         if (std::holds_alternative<domain::leave>(cmd)) self->close_unseated();
-        self->wake_up_at_next_deadline();
-    });
-}
-
-void room_host::close_unseated() {
-    std::erase_if(members_, [this](auto& entry) {
-        if (room_.role_of(entry.first)) return false;
-        if (auto socket = entry.second.socket.lock()) socket->close_after_flush(1000, "left");
-        return true;
     });
 }
 
 void room_host::disconnect(domain::connection_id c) {
     boost::asio::post(executor_, [self = shared_from_this(), c] {
         if (self->members_.erase(c) == 0) return;
-        self->deliver(self->room_.disconnect(c, server_clock::now()));
+        self->finish(self->room_->disconnect(c, server_clock::now()), c, "");
     });
 }
 
-void room_host::wake_up_at_next_deadline() {
-    const auto next = room_.next_deadline();
-    if (next == wake_up_at_) return;
-    wake_up_at_ = next;
-    if (!next) {
-        wake_up_.cancel();
+void room_host::finish(domain::outcome&& outcome, domain::connection_id author,
+                       std::string_view ref) {
+    auto journal = room_->take_journal();
+    if (journal.empty() || store_ == nullptr) {
+        if (held_.empty()) {
+            deliver(std::move(outcome));
+        } else if (!outcome.empty()) {
+            // Behind changes not yet durable: it may tell of them (a pull, a welcome).
+            held_.push_back({next_ticket_++, std::move(outcome), true, author, std::string(ref)});
+        }
+        wake_up_at_next_deadline();
         return;
     }
-    wake_up_.expires_at(server_clock::to_steady(*next));  // cancels the previous wait
-    wake_up_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-        if (ec == boost::asio::error::operation_aborted) return;
-        auto self = weak.lock();
-        if (!self) return;
-        self->wake_up_at_.reset();
-        self->deliver(self->room_.tick(server_clock::now()));
-        self->wake_up_at_next_deadline();
+    const std::uint64_t ticket = next_ticket_++;
+    held_.push_back({ticket, std::move(outcome), false, author, std::string(ref)});
+    std::vector<std::string> events;
+    events.reserve(journal.size());
+    for (const auto& entry : journal) events.push_back(protocol::journal_to_json(entry));
+    store_->append(
+        id_, std::move(events),
+        [weak = weak_from_this(), executor = executor_, ticket](std::optional<std::string> error) {
+            // On the store's writer thread: hand the answer to the room's executor.
+            boost::asio::post(executor, [weak, ticket, error = std::move(error)] {
+                if (auto self = weak.lock()) self->on_stored(ticket, error);
+            });
+        });
+    wake_up_at_next_deadline();
+}
+
+void room_host::on_stored(std::uint64_t ticket, std::optional<std::string> error) {
+    if (error) {
+        fall_back_to_store(ticket, *error);
+        return;
+    }
+    for (auto& held : held_) {
+        if (held.ticket == ticket) held.durable = true;
+    }
+    send_durable();
+}
+
+void room_host::send_durable() {
+    while (!held_.empty() && held_.front().durable) {
+        auto outcome = std::move(held_.front().outcome);
+        held_.pop_front();
+        deliver(std::move(outcome));
+    }
+}
+
+void room_host::fall_back_to_store(std::uint64_t failed_ticket, const std::string& why) {
+    std::fprintf(stderr, "mockroom: room %s: could not store a change: %s\n", id_.c_str(),
+                 why.c_str());
+    // What was durable before the failure is sent as usual.
+    send_durable();
+    // The rest was not stored (the store refuses a failed room's later appends too): those
+    // outcomes are never sent; whoever caused them is told.
+    for (auto& held : held_) {
+        if (held.ticket < failed_ticket && held.durable) continue;
+        auto it = members_.find(held.author);
+        if (held.author != 0 && it != members_.end()) {
+            send_to(it->second,
+                    std::make_shared<const std::string>(protocol::encode_error(
+                        domain::error_code::internal,
+                        "the server could not save this (" + why + "); nothing was changed",
+                        held.ref)));
+        }
+    }
+    held_.clear();
+    // The room as stored is the truth. Sockets are closed so every client reconnects and gets
+    // it (its unconfirmed edits are resent then).
+    try {
+        auto stored = store_->load_room(id_);
+        if (!stored) throw std::runtime_error("the room is not in the store");
+        domain::room_info info = room_->info();
+        const limits& bounds = room_->bounds();  // the server's, not the room's: outlives it
+        room_.reset();
+        room_.emplace(restore_room(std::move(info), bounds, stored->events));
+        store_->reopen_room(id_);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mockroom: room %s: cannot reload it: %s\n", id_.c_str(), e.what());
+    }
+    for (auto& [c, m] : members_) {
+        if (auto socket = m.socket.lock()) socket->close_after_flush(1011, "storage error");
+    }
+    members_.clear();
+    wake_up_at_next_deadline();
+}
+
+void room_host::close_unseated() {
+    std::erase_if(members_, [this](auto& entry) {
+        if (room_->role_of(entry.first)) return false;
+        if (auto socket = entry.second.socket.lock()) socket->close_after_flush(1000, "left");
+        return true;
     });
 }
 
@@ -130,6 +223,24 @@ void room_host::deliver(domain::outcome&& outcome) {
             send_to(m, frame);
         }
     }
+}
+
+void room_host::wake_up_at_next_deadline() {
+    const auto next = room_->next_deadline();
+    if (next == wake_up_at_) return;
+    wake_up_at_ = next;
+    if (!next) {
+        wake_up_.cancel();
+        return;
+    }
+    wake_up_.expires_at(server_clock::to_steady(*next));  // cancels the previous wait
+    wake_up_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (ec == boost::asio::error::operation_aborted) return;
+        auto self = weak.lock();
+        if (!self) return;
+        self->wake_up_at_.reset();
+        self->finish(self->room_->tick(server_clock::now()), 0, "");
+    });
 }
 
 }  // namespace mockroom::net

@@ -1,10 +1,12 @@
 // Runs one domain::room on one executor (principle: a room is single-threaded) and fans its
-// outbound events out to sockets, encoding each broadcast once per role.
+// outbound events out to sockets, encoding each broadcast once per role. With a store, nothing
+// is sent that tells of a change before the change is durable (acknowledged means durable).
 #pragma once
 
 #include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +17,10 @@
 #include "net/tokens.hpp"
 #include "protocol/codec.hpp"
 
+namespace mockroom::store {
+class event_store;
+}
+
 namespace mockroom::net {
 
 struct role_tokens {
@@ -23,10 +29,16 @@ struct role_tokens {
     token_hash observer;
 };
 
+// A room as stored: its info, then its journal replayed. Throws std::runtime_error naming the
+// event that cannot be read or does not fit.
+domain::room restore_room(domain::room_info info, const limits& bounds,
+                          const std::vector<std::string>& events);
+
 class room_host : public std::enable_shared_from_this<room_host> {
   public:
-    room_host(boost::asio::any_io_executor executor, domain::room_info info, role_tokens tokens,
-              const limits& bounds);
+    // `store` (may be null: nothing is kept) must outlive the host's pending appends.
+    room_host(boost::asio::any_io_executor executor, domain::room room, role_tokens tokens,
+              store::event_store* store);
 
     const std::string& id() const { return id_; }
     const std::shared_ptr<const domain::bank>& bank() const { return bank_; }
@@ -37,27 +49,49 @@ class room_host : public std::enable_shared_from_this<room_host> {
     void join(std::shared_ptr<connection> socket, domain::role r, protocol::hello hello);
     void command(domain::connection_id c, domain::command cmd, std::string ref);
     void disconnect(domain::connection_id c);
+    // Arms the wake-up for a room loaded with running timers. Call once, after construction.
+    void start();
 
   private:
     struct member {
         std::weak_ptr<connection> socket;  // weak: a socket owns its room, not the reverse
         domain::role role_in_room;
     };
+    // An outcome waiting for the store: sent once it and everything before it is durable.
+    struct held_outcome {
+        std::uint64_t ticket = 0;
+        domain::outcome outcome;
+        bool durable = false;
+        domain::connection_id author = 0;  // who is told if it cannot be stored
+        std::string ref;
+    };
+
+    // Every room operation ends here: its changes go to the store, its outcome is sent when
+    // they are durable (at once when it changed nothing and nothing is waiting before it).
+    void finish(domain::outcome&& outcome, domain::connection_id author, std::string_view ref);
+    void on_stored(std::uint64_t ticket, std::optional<std::string> error);
+    void send_durable();
+    // The store refused a change: the room goes back to what is stored, its sockets are closed
+    // (clients reconnect and resume from there), and the authors of lost changes are told.
+    void fall_back_to_store(std::uint64_t failed_ticket, const std::string& why);
 
     void deliver(domain::outcome&& outcome);
-    // One wake-up per room, at the earliest running deadline (never a per-second tick): then
-    // the room expires what is due. Called after everything that may move a deadline.
-    void wake_up_at_next_deadline();
     // Closes the sockets the room no longer seats (after a leave).
     void close_unseated();
     void send_to(const member& m, shared_message frame);
+    // One wake-up per room, at the earliest running deadline (never a per-second tick): then
+    // the room expires what is due. Called after everything that may move a deadline.
+    void wake_up_at_next_deadline();
 
     boost::asio::any_io_executor executor_;
     const std::string id_;
     const std::shared_ptr<const domain::bank> bank_;
     const role_tokens tokens_;
-    domain::room room_;
+    std::optional<domain::room> room_;  // always set; re-made when falling back to the store
+    store::event_store* const store_;
     std::unordered_map<domain::connection_id, member> members_;
+    std::deque<held_outcome> held_;
+    std::uint64_t next_ticket_ = 1;
     boost::asio::steady_timer wake_up_;
     std::optional<domain::millis> wake_up_at_;  // the deadline wake_up_ is armed for
 };

@@ -4,12 +4,53 @@
 
 #include "net/server_clock.hpp"
 #include "net/tokens.hpp"
+#include "protocol/journal_json.hpp"
+#include "store/event_store.hpp"
 
 namespace mockroom::net {
 
 room_registry::room_registry(std::vector<std::shared_ptr<const domain::bank>> banks,
-                             executor_for_room pick_executor, const limits& bounds)
-    : banks_(std::move(banks)), pick_executor_(std::move(pick_executor)), bounds_(bounds) {}
+                             executor_for_room pick_executor, const limits& bounds,
+                             store::event_store* store)
+    : banks_(std::move(banks)),
+      pick_executor_(std::move(pick_executor)),
+      bounds_(bounds),
+      store_(store) {}
+
+std::size_t room_registry::load_stored_rooms() {
+    if (store_ == nullptr) return 0;
+    std::size_t loaded = 0;
+    for (auto& stored : store_->load_all()) {
+        const auto& record = stored.room;
+        auto settings = protocol::settings_from_json(record.settings_json);
+        if (auto* error = std::get_if<std::string>(&settings)) {
+            throw std::runtime_error("room " + record.id + ": settings: " + *error);
+        }
+        auto bank = find_bank(record.bank_id);
+        if (!bank) {
+            // Its asked questions are in its journal; only new pushes need the bank.
+            auto placeholder = std::make_shared<domain::bank>();
+            placeholder->id = record.bank_id;
+            placeholder->title = record.bank_id + " (no longer served)";
+            bank = std::move(placeholder);
+        }
+        domain::room_info info{record.id, record.title, bank, record.created_at,
+                               std::get<domain::timing_settings>(settings)};
+        try {
+            auto host = std::make_shared<room_host>(
+                pick_executor_(record.id), restore_room(std::move(info), bounds_, stored.events),
+                role_tokens{record.interviewer_hash, record.candidate_hash, record.observer_hash},
+                store_);
+            host->start();
+            std::lock_guard lock(mutex_);
+            rooms_.emplace(record.id, std::move(host));
+        } catch (const std::exception& e) {
+            throw std::runtime_error("room " + record.id + ": " + e.what());
+        }
+        ++loaded;
+    }
+    return loaded;
+}
 
 std::shared_ptr<const domain::bank> room_registry::find_bank(std::string_view id) const {
     for (const auto& b : banks_) {
@@ -52,9 +93,27 @@ std::variant<registry_error, created_room> room_registry::create(std::string_vie
     do {
         id = random_token(9);  // 72 bits: 12 URL-safe characters
     } while (rooms_.contains(id));
+    if (store_ != nullptr) {
+        // The links are handed out only once the room is durable. (Under the lock: creation is
+        // rare and rate-limited, and ids stay unique.)
+        store::room_record record{id,
+                                  created.title,
+                                  bank->id,
+                                  now,
+                                  protocol::settings_to_json(timing),
+                                  hashes.interviewer,
+                                  hashes.candidate,
+                                  hashes.observer};
+        try {
+            store_->create_room(record);
+        } catch (const std::exception& e) {
+            return registry_error{domain::error_code::internal,
+                                  std::string("the room could not be stored: ") + e.what()};
+        }
+    }
     domain::room_info info{id, created.title, bank, now, std::move(timing)};
-    created.host =
-        std::make_shared<room_host>(pick_executor_(id), std::move(info), hashes, bounds_);
+    created.host = std::make_shared<room_host>(
+        pick_executor_(id), domain::room(std::move(info), bounds_), hashes, store_);
     rooms_.emplace(id, created.host);
     return created;
 }

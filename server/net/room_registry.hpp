@@ -16,6 +16,10 @@
 #include "domain/rate_limit.hpp"
 #include "net/room_host.hpp"
 
+namespace mockroom::store {
+class event_store;
+}
+
 namespace mockroom::net {
 
 struct created_room {
@@ -36,8 +40,13 @@ class room_registry {
     // Picks the executor a room lives on, from its id (rooms are pinned to threads).
     using executor_for_room = std::function<boost::asio::any_io_executor(std::string_view)>;
 
+    // `store` may be null: rooms then live in memory only.
     room_registry(std::vector<std::shared_ptr<const domain::bank>> banks,
-                  executor_for_room pick_executor, const limits& bounds);
+                  executor_for_room pick_executor, const limits& bounds, store::event_store* store);
+
+    // Brings back every stored room (before the server accepts connections). Throws
+    // std::runtime_error naming the room and the event that cannot be restored.
+    std::size_t load_stored_rooms();
 
     const std::vector<std::shared_ptr<const domain::bank>>& banks() const { return banks_; }
     std::shared_ptr<const domain::bank> find_bank(std::string_view id) const;
@@ -53,6 +62,7 @@ class room_registry {
     const std::vector<std::shared_ptr<const domain::bank>> banks_;
     const executor_for_room pick_executor_;
     const limits& bounds_;
+    store::event_store* const store_;
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<room_host>, std::less<>> rooms_;
     std::map<std::string, domain::token_bucket> creations_by_requester_;

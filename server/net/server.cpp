@@ -11,11 +11,27 @@
 
 #include "net/server_state.hpp"
 #include "net/sessions.hpp"
+#include "store/event_store.hpp"
 
 namespace mockroom::net {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+std::unique_ptr<store::event_store> open_store(const server_config& config) {
+    if (config.data_dir.empty()) return nullptr;
+    try {
+        store::store_options options;
+        options.max_page_count = config.store_max_page_count;
+        return std::make_unique<store::event_store>(config.data_dir, options);
+    } catch (const std::exception& e) {
+        throw startup_error(e.what());
+    }
+}
+
+}  // namespace
 
 // One io_context run by N threads. Every room and every socket has its own strand, so each is
 // single-threaded without locks. (One context rather than one per thread: a handler on one
@@ -26,8 +42,10 @@ struct server::impl {
           thread_count(config.threads != 0 ? config.threads
                                            : std::max(1u, std::thread::hardware_concurrency())),
           context(static_cast<int>(thread_count)),
-          state(config.bounds, config.web_root, config.public_url, std::move(banks),
-                [this](std::string_view) { return asio::make_strand(context); }),
+          store(open_store(config)),
+          state(
+              config.bounds, config.web_root, config.public_url, std::move(banks),
+              [this](std::string_view) { return asio::make_strand(context); }, store.get()),
           acceptor(context) {}
 
     void accept_next() {
@@ -49,9 +67,13 @@ struct server::impl {
     server_config config;
     unsigned thread_count;
     asio::io_context context;
+    // Destroyed after the rooms (its last callbacks find them gone) and before the context (they
+    // post to it).
+    std::unique_ptr<store::event_store> store;
     server_state state;
     tcp::acceptor acceptor;
     std::uint16_t bound_port = 0;
+    std::size_t rooms_loaded = 0;
     std::atomic<bool> stopped{false};
 };
 
@@ -63,6 +85,11 @@ server::~server() {
 }
 
 void server::start() {
+    try {
+        impl_->rooms_loaded = impl_->state.rooms.load_stored_rooms();
+    } catch (const std::exception& e) {
+        throw startup_error("cannot restore the stored rooms: " + std::string(e.what()));
+    }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(impl_->config.host, ec);
     if (ec) throw startup_error("'" + impl_->config.host + "' is not an IP address");
@@ -78,6 +105,10 @@ void server::start() {
     }
     impl_->bound_port = acceptor.local_endpoint().port();
     impl_->accept_next();
+}
+
+std::size_t server::rooms_loaded() const {
+    return impl_->rooms_loaded;
 }
 
 std::uint16_t server::port() const {

@@ -20,6 +20,9 @@ struct server_config {
     std::filesystem::path web_root;
     std::string public_url;  // e.g. "https://interviews.example.com"; empty: from Host header
     unsigned threads = 0;    // 0: one per core
+    // Where the database lives (DIR/mockroom.db). Empty: rooms live in memory only (tests).
+    std::filesystem::path data_dir;
+    std::int64_t store_max_page_count = 0;  // > 0: cap the database (tests: a full disk)
     limits bounds;
 };
 
@@ -30,13 +33,16 @@ struct startup_error : std::runtime_error {
 
 class server {
   public:
+    // Opens the store (throws startup_error when it cannot be used).
     server(server_config config, std::vector<std::shared_ptr<const domain::bank>> banks);
     ~server();
     server(const server&) = delete;
     server& operator=(const server&) = delete;
 
-    // Binds and listens; throws startup_error. After this, port() is the real port.
+    // Brings back the stored rooms, binds and listens; throws startup_error. After this, port()
+    // is the real port.
     void start();
+    std::size_t rooms_loaded() const;
     std::uint16_t port() const;
     const std::string& host() const;
     // SIGINT and SIGTERM call stop(). Call before run().

@@ -14,11 +14,11 @@ namespace mockroom::net {
 struct server_state {
     server_state(limits b, std::filesystem::path web, std::string url,
                  std::vector<std::shared_ptr<const domain::bank>> banks,
-                 room_registry::executor_for_room pick_executor)
+                 room_registry::executor_for_room pick_executor, store::event_store* store)
         : bounds(b),
           web_root(std::move(web)),
           public_url(std::move(url)),
-          rooms(std::move(banks), std::move(pick_executor), bounds) {}
+          rooms(std::move(banks), std::move(pick_executor), bounds, store) {}
 
     const limits bounds;
     std::filesystem::path web_root;  // canonical

@@ -27,14 +27,6 @@ std::string read_file(const std::filesystem::path& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::filesystem::path fresh_temp_dir() {
-    std::random_device random;
-    auto dir = std::filesystem::temp_directory_path() /
-               ("mockroom-test-" + std::to_string(random()) + std::to_string(random()));
-    std::filesystem::create_directories(dir);
-    return dir;
-}
-
 }  // namespace
 
 std::shared_ptr<const domain::bank> seed_bank() {
@@ -64,9 +56,22 @@ std::shared_ptr<const domain::bank> canary_bank() {
     return std::make_shared<const domain::bank>(std::move(b));
 }
 
+std::filesystem::path fresh_temp_dir() {
+    std::random_device random;
+    auto dir = std::filesystem::temp_directory_path() /
+               ("mockroom-test-" + std::to_string(random()) + std::to_string(random()));
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
 running_server::running_server(limits bounds,
-                               std::vector<std::shared_ptr<const domain::bank>> banks)
-    : web_root_(fresh_temp_dir()) {
+                               std::vector<std::shared_ptr<const domain::bank>> banks,
+                               std::filesystem::path data_dir, std::int64_t max_pages)
+    : web_root_(fresh_temp_dir()), data_dir_(std::move(data_dir)) {
+    if (data_dir_.empty()) {
+        data_dir_ = fresh_temp_dir();
+        owns_data_dir_ = true;
+    }
     std::ofstream(web_root_ / "index.html") << "<!doctype html><title>mockroom test</title>";
     std::filesystem::create_directories(web_root_ / "assets");
     std::ofstream(web_root_ / "assets" / "app-1234.js") << "console.log('hi')";
@@ -77,6 +82,8 @@ running_server::running_server(limits bounds,
     config.threads = 2;
     config.web_root = std::filesystem::canonical(web_root_);
     config.bounds = bounds;
+    config.data_dir = data_dir_;
+    config.store_max_page_count = max_pages;
     server_ = std::make_unique<net::server>(config, std::move(banks));
     server_->start();
     thread_ = std::thread([this] { server_->run(); });
@@ -88,6 +95,7 @@ running_server::~running_server() {
     server_.reset();
     std::error_code ignored;
     std::filesystem::remove_all(web_root_, ignored);
+    if (owns_data_dir_) std::filesystem::remove_all(data_dir_, ignored);
 }
 
 // ---- HTTP -----------------------------------------------------------------------------

@@ -28,16 +28,26 @@ inline constexpr const char* canary = "CANARY-7f3a91-sample-answer";
 std::shared_ptr<const domain::bank> seed_bank();
 std::shared_ptr<const domain::bank> canary_bank();
 
+// The server with its store in `data_dir` (a fresh one, removed afterwards, when empty; a given
+// one is kept, so a second server can restart on it).
+// A new empty directory under the system's temp directory.
+std::filesystem::path fresh_temp_dir();
+
 class running_server {
   public:
     explicit running_server(limits bounds = {},
-                            std::vector<std::shared_ptr<const domain::bank>> banks = {});
+                            std::vector<std::shared_ptr<const domain::bank>> banks = {},
+                            std::filesystem::path data_dir = {}, std::int64_t max_pages = 0);
     ~running_server();
     std::uint16_t port() const { return server_->port(); }
     const std::filesystem::path& web_root() const { return web_root_; }
+    const std::filesystem::path& data_dir() const { return data_dir_; }
+    std::size_t rooms_loaded() const { return server_->rooms_loaded(); }
 
   private:
     std::filesystem::path web_root_;
+    std::filesystem::path data_dir_;
+    bool owns_data_dir_ = false;
     std::unique_ptr<net::server> server_;
     std::thread thread_;
 };

@@ -1,0 +1,190 @@
+#include "protocol/journal_json.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "protocol/change_json.hpp"
+
+namespace mockroom::protocol {
+namespace {
+
+using nlohmann::json;
+
+struct bad_entry : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <class Enum, std::size_t N>
+Enum enum_from(const json& value, const std::pair<std::string_view, Enum> (&names)[N]) {
+    const std::string text = value.get<std::string>();
+    for (const auto& [name, e] : names) {
+        if (name == text) return e;
+    }
+    throw bad_entry("unknown value '" + text + "'");
+}
+
+constexpr std::pair<std::string_view, domain::role> roles[] = {
+    {"interviewer", domain::role::interviewer},
+    {"candidate", domain::role::candidate},
+    {"observer", domain::role::observer}};
+constexpr std::pair<std::string_view, domain::doc_id> docs[] = {
+    {"shared", domain::doc_id::shared}, {"private", domain::doc_id::private_notes}};
+constexpr std::pair<std::string_view, domain::language> languages[] = {
+    {"plain", domain::language::plain},
+    {"markdown", domain::language::markdown},
+    {"python", domain::language::python}};
+constexpr std::pair<std::string_view, domain::timer_id> timers[] = {
+    {"interview", domain::timer_id::interview}, {"question", domain::timer_id::question}};
+constexpr std::pair<std::string_view, domain::timer_state> states[] = {
+    {"idle", domain::timer_state::idle},
+    {"running", domain::timer_state::running},
+    {"paused", domain::timer_state::paused},
+    {"expired", domain::timer_state::expired}};
+
+json question_json(const domain::pushed_question& q) {
+    return {{"seq", q.seq},
+            {"id", q.id},
+            {"number", q.number ? json(*q.number) : json(nullptr)},
+            {"text", q.text},
+            {"difficulty", domain::to_string(q.level)},
+            {"sample_answer", q.sample_answer},
+            {"pushed_at", q.pushed_at},
+            {"budget_ms", q.budget_ms},
+            {"time_spent_ms", q.time_spent_ms}};
+}
+
+domain::pushed_question question_from(const json& j) {
+    domain::pushed_question q;
+    q.seq = j.at("seq").get<int>();
+    q.id = j.at("id").get<std::string>();
+    if (!j.at("number").is_null()) q.number = j.at("number").get<int>();
+    q.text = j.at("text").get<std::string>();
+    auto level = domain::parse_difficulty(j.at("difficulty").get<std::string>());
+    if (!level) throw bad_entry("unknown difficulty");
+    q.level = *level;
+    q.sample_answer = j.at("sample_answer").get<std::string>();
+    q.pushed_at = j.at("pushed_at").get<domain::millis>();
+    q.budget_ms = j.at("budget_ms").get<domain::millis>();
+    q.time_spent_ms = j.at("time_spent_ms").get<domain::millis>();
+    return q;
+}
+
+json updates_json(const std::vector<domain::text_update>& updates) {
+    json list = json::array();
+    for (const auto& u : updates) {
+        list.push_back({{"clientID", u.client_id}, {"changes", change_set_to_json(u.changes)}});
+    }
+    return list;
+}
+
+std::vector<domain::text_update> updates_from(const json& list) {
+    std::vector<domain::text_update> updates;
+    for (const auto& u : list) {
+        auto changes = change_set_from_json(u.at("changes"));
+        if (auto* error = std::get_if<std::string>(&changes)) throw bad_entry(*error);
+        updates.push_back({u.at("clientID").get<std::string>(),
+                           std::move(std::get<domain::change_set>(changes))});
+    }
+    return updates;
+}
+
+}  // namespace
+
+std::string journal_to_json(const domain::journal_entry& entry) {
+    const json j = std::visit(
+        [](const auto& e) -> json {
+            using type = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<type, domain::participant_joined>) {
+                return {{"kind", "joined"},
+                        {"id", e.id},
+                        {"name", e.name},
+                        {"role", domain::to_string(e.role_in_room)},
+                        {"client", e.client_id}};
+            } else if constexpr (std::is_same_v<type, domain::participant_left>) {
+                return {{"kind", "left"}, {"id", e.id}};
+            } else if constexpr (std::is_same_v<type, domain::question_asked>) {
+                return {{"kind", "asked"},
+                        {"question", question_json(e.question)},
+                        {"replaced_time_spent", e.replaced_time_spent}};
+            } else if constexpr (std::is_same_v<type, domain::notes_accepted>) {
+                return {{"kind", "notes"},
+                        {"doc", domain::to_string(e.doc)},
+                        {"updates", updates_json(e.updates)}};
+            } else if constexpr (std::is_same_v<type, domain::language_changed>) {
+                return {{"kind", "language"}, {"language", domain::to_string(e.to)}};
+            } else {
+                const auto& s = e.state;
+                return {{"kind", "timer"},
+                        {"timer", domain::to_string(e.timer)},
+                        {"state", domain::to_string(s.state)},
+                        {"duration", s.duration},
+                        {"remaining", s.remaining},
+                        {"deadline", s.deadline},
+                        {"rev", s.rev},
+                        {"active_before", s.active_before},
+                        {"active_since", s.active_since ? json(*s.active_since) : json(nullptr)}};
+            }
+        },
+        entry);
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::variant<std::string, domain::journal_entry> journal_from_json(std::string_view text) {
+    const json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::string("not a JSON object");
+    try {
+        const std::string kind = j.at("kind").get<std::string>();
+        if (kind == "joined") {
+            return domain::participant_joined{
+                j.at("id").get<std::string>(), j.at("name").get<std::string>(),
+                enum_from(j.at("role"), roles), j.at("client").get<std::string>()};
+        }
+        if (kind == "left") return domain::participant_left{j.at("id").get<std::string>()};
+        if (kind == "asked") {
+            return domain::question_asked{question_from(j.at("question")),
+                                          j.at("replaced_time_spent").get<domain::millis>()};
+        }
+        if (kind == "notes") {
+            return domain::notes_accepted{enum_from(j.at("doc"), docs),
+                                          updates_from(j.at("updates"))};
+        }
+        if (kind == "language")
+            return domain::language_changed{enum_from(j.at("language"), languages)};
+        if (kind == "timer") {
+            domain::countdown::saved s;
+            s.state = enum_from(j.at("state"), states);
+            s.duration = j.at("duration").get<domain::millis>();
+            s.remaining = j.at("remaining").get<domain::millis>();
+            s.deadline = j.at("deadline").get<domain::millis>();
+            s.rev = j.at("rev").get<std::uint64_t>();
+            s.active_before = j.at("active_before").get<domain::millis>();
+            if (!j.at("active_since").is_null()) {
+                s.active_since = j.at("active_since").get<domain::millis>();
+            }
+            return domain::timer_changed{enum_from(j.at("timer"), timers), s};
+        }
+        return "unknown kind '" + kind + "'";
+    } catch (const std::exception& e) {
+        return std::string(e.what());
+    }
+}
+
+std::string settings_to_json(const domain::timing_settings& timing) {
+    return json{{"interview_ms", timing.interview_ms}, {"warn_ms", timing.warn_ms}}.dump();
+}
+
+std::variant<std::string, domain::timing_settings> settings_from_json(std::string_view text) {
+    const json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return std::string("room settings are not a JSON object");
+    try {
+        domain::timing_settings timing;
+        timing.interview_ms = j.at("interview_ms").get<domain::millis>();
+        timing.warn_ms = j.at("warn_ms").get<std::vector<domain::millis>>();
+        return timing;
+    } catch (const std::exception& e) {
+        return std::string(e.what());
+    }
+}
+
+}  // namespace mockroom::protocol

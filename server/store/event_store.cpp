@@ -1,0 +1,718 @@
+// The SQLite event log. Schema (PRAGMA user_version = 1):
+//
+//   rooms(id TEXT PRIMARY KEY, created_order INTEGER UNIQUE, title TEXT, bank_id TEXT,
+//         created_at INTEGER, settings TEXT,
+//         interviewer_hash BLOB, candidate_hash BLOB, observer_hash BLOB)  -- 32-byte SHA-256s
+//   events(room TEXT REFERENCES rooms(id), seq INTEGER, body TEXT,
+//          PRIMARY KEY(room, seq)) WITHOUT ROWID
+//
+// created_order numbers the rooms 0, 1, 2, ... in creation order; seq numbers the events of one
+// room 0, 1, 2, ... with no gap (load checks that). Both are kept in memory (next value per room,
+// read at open), so an append never reads the database before it writes.
+//
+// Threads: one connection, used by one thread at a time under db_mutex_ (the writer thread while
+// it commits; create_room, the loads and integrity_check in between). state_mutex_ guards the
+// queue and the per-room states; when both are needed, db_mutex_ is taken first. Callbacks run on
+// the writer thread with neither mutex held, so they may call back into the store.
+#include "store/event_store.hpp"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+namespace mockroom::store {
+
+namespace {
+
+constexpr int schema_version = 1;
+constexpr int busy_timeout_ms = 5000;
+constexpr const char* database_name = "mockroom.db";
+
+constexpr const char* schema_sql = R"sql(
+CREATE TABLE rooms(
+    id TEXT PRIMARY KEY NOT NULL,
+    created_order INTEGER NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    bank_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    settings TEXT NOT NULL,
+    interviewer_hash BLOB NOT NULL CHECK(length(interviewer_hash) = 32),
+    candidate_hash BLOB NOT NULL CHECK(length(candidate_hash) = 32),
+    observer_hash BLOB NOT NULL CHECK(length(observer_hash) = 32));
+CREATE TABLE events(
+    room TEXT NOT NULL REFERENCES rooms(id),
+    seq INTEGER NOT NULL CHECK(seq >= 0),
+    body TEXT NOT NULL,
+    PRIMARY KEY(room, seq)) WITHOUT ROWID;
+)sql";
+
+struct db_closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using db_handle = std::unique_ptr<sqlite3, db_closer>;
+
+struct stmt_finalizer {
+    void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+
+// A prepared statement, reset (and its bindings cleared) by reset().
+class statement {
+  public:
+    statement() = default;
+    statement(sqlite3* db, const char* sql) {
+        sqlite3_stmt* raw = nullptr;
+        rc_ = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+        stmt_.reset(raw);
+    }
+    bool ok() const { return stmt_ != nullptr && rc_ == SQLITE_OK; }
+    int prepare_code() const { return rc_; }
+
+    void bind(int index, std::string_view text) {
+        sqlite3_bind_text64(stmt_.get(), index, text.data(), text.size(), SQLITE_STATIC,
+                            SQLITE_UTF8);
+    }
+    void bind(int index, std::int64_t value) { sqlite3_bind_int64(stmt_.get(), index, value); }
+    void bind(int index, const sha256& hash) {
+        sqlite3_bind_blob64(stmt_.get(), index, hash.data(), hash.size(), SQLITE_STATIC);
+    }
+    // SQLITE_ROW, SQLITE_DONE or an error code.
+    int step() { return sqlite3_step(stmt_.get()); }
+    void reset() {
+        sqlite3_reset(stmt_.get());
+        sqlite3_clear_bindings(stmt_.get());
+    }
+
+    std::int64_t int64(int column) { return sqlite3_column_int64(stmt_.get(), column); }
+    bool is_null(int column) { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+    std::string text(int column) {
+        const auto* data = sqlite3_column_text(stmt_.get(), column);
+        const int size = sqlite3_column_bytes(stmt_.get(), column);
+        if (data == nullptr) return {};
+        return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+    }
+    std::string blob(int column) {
+        const void* data = sqlite3_column_blob(stmt_.get(), column);
+        const int size = sqlite3_column_bytes(stmt_.get(), column);
+        if (data == nullptr) return {};
+        return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
+    }
+
+  private:
+    int rc_ = SQLITE_MISUSE;
+    std::unique_ptr<sqlite3_stmt, stmt_finalizer> stmt_;
+};
+
+std::string must_reload_message(const std::string& room_id) {
+    return "room " + room_id +
+           ": an earlier append of this room failed; the room must reload from the store "
+           "(reopen_room) before it can append again";
+}
+
+}  // namespace
+
+struct event_store::impl {
+    struct pending {
+        std::string room;
+        std::vector<std::string> events;
+        commit_callback done;
+        std::uint64_t epoch = 0;
+        std::optional<std::string> early_error;  // failed at append(): no database work
+    };
+
+    struct room_state {
+        std::int64_t next_seq = 0;
+        // Bumped when an append of the room fails: appends queued before the failure carry the
+        // old epoch and fail too, even when reopen_room comes before they reach the writer.
+        std::uint64_t epoch = 0;
+        bool failed = false;
+    };
+
+    struct outcome {
+        bool decided = false;
+        std::optional<std::string> error;
+    };
+
+    std::filesystem::path dir;
+    std::filesystem::path file;
+    std::string file_text;  // file, for messages
+
+    std::mutex db_mutex;
+    db_handle db;
+    statement insert_event;
+    std::int64_t next_created_order = 0;
+
+    std::mutex state_mutex;
+    std::condition_variable wake;
+    std::vector<pending> queue;
+    std::unordered_map<std::string, room_state> rooms;
+    bool stopping = false;
+
+    std::atomic<std::uint64_t> commits{0};
+    std::atomic<std::uint64_t> appends{0};
+    std::atomic<std::uint64_t> events{0};
+    std::atomic<std::uint64_t> failures{0};
+
+    std::thread writer;
+
+    // --- errors -----------------------------------------------------------------------------
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw store_error(file_text + ": " + what);
+    }
+
+    // The connection's last error, as one clear reason.
+    std::string describe(int rc) const {
+        std::string message = db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc);
+        switch (rc & 0xff) {
+            case SQLITE_NOTADB:
+                return "not an SQLite database (" + message + ")";
+            case SQLITE_CORRUPT:
+                return "the database is damaged (" + message + ")";
+            case SQLITE_CANTOPEN:
+            case SQLITE_PERM:
+            case SQLITE_IOERR:
+            case SQLITE_READONLY: {
+                const int err = db ? sqlite3_system_errno(db.get()) : 0;
+                if (err != 0) message += ": " + std::string(std::strerror(err));
+                return message;
+            }
+            default:
+                return message;
+        }
+    }
+
+    // Runs SQL that returns no rows we need; throws store_error on failure.
+    void exec_or_throw(const char* sql, const char* doing) {
+        char* err = nullptr;
+        const int rc = sqlite3_exec(db.get(), sql, nullptr, nullptr, &err);
+        if (err != nullptr) sqlite3_free(err);
+        if (rc != SQLITE_OK) fail(std::string(doing) + ": " + describe(rc));
+    }
+
+    statement prepare_or_throw(const char* sql) {
+        statement s(db.get(), sql);
+        if (!s.ok()) fail(describe(s.prepare_code()));
+        return s;
+    }
+
+    // The rows of a one-column PRAGMA, as text.
+    std::vector<std::string> pragma_rows(const char* sql) {
+        statement s = prepare_or_throw(sql);
+        std::vector<std::string> rows;
+        for (;;) {
+            const int rc = s.step();
+            if (rc == SQLITE_ROW) {
+                rows.push_back(s.text(0));
+            } else if (rc == SQLITE_DONE) {
+                return rows;
+            } else {
+                fail(describe(rc));
+            }
+        }
+    }
+
+    // --- open -------------------------------------------------------------------------------
+
+    void open(store_options options) {
+        prepare_directory();
+        std::error_code ec;
+        const auto status = std::filesystem::status(file, ec);
+        if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+            fail("not a regular file");
+
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(
+            file_text.c_str(), &raw,
+            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+        db.reset(raw);
+        if (rc != SQLITE_OK) fail("cannot open: " + describe(rc));
+        sqlite3_extended_result_codes(db.get(), 1);
+        sqlite3_busy_timeout(db.get(), busy_timeout_ms);
+        if (sqlite3_db_readonly(db.get(), "main") != 0)
+            fail("the file is read-only; the store needs to write it");
+
+        // Read (and check) before writing anything: the first read is where SQLite notices a
+        // file that is not a database; a damaged one is left exactly as it is.
+        const int version = read_user_version();
+        if (version > schema_version)
+            fail("schema version " + std::to_string(version) +
+                 " is newer than this mockroom understands (" + std::to_string(schema_version) +
+                 "); use a newer mockroom");
+        quick_check();
+
+        const auto mode = pragma_rows("PRAGMA journal_mode=WAL");
+        if (mode.empty() || mode.front() != "wal")
+            fail("cannot switch to WAL journal mode (got " +
+                 (mode.empty() ? std::string("nothing") : mode.front()) + ")");
+        exec_or_throw("PRAGMA synchronous=FULL", "cannot set synchronous=FULL");
+        exec_or_throw("PRAGMA foreign_keys=ON", "cannot enable foreign keys");
+        if (options.max_page_count > 0) {
+            const std::string sql =
+                "PRAGMA max_page_count=" + std::to_string(options.max_page_count);
+            pragma_rows(sql.c_str());
+        }
+
+        if (version == 0) create_schema();
+        check_schema();
+        insert_event = prepare_or_throw("INSERT INTO events(room, seq, body) VALUES(?1, ?2, ?3)");
+        load_room_states();
+    }
+
+    void prepare_directory() {
+        std::error_code ec;
+        const auto status = std::filesystem::status(dir, ec);
+        if (std::filesystem::is_directory(status)) return;
+        if (std::filesystem::exists(status))
+            throw store_error(dir.string() + ": not a directory (the data directory)");
+        std::filesystem::create_directories(dir, ec);
+        if (ec)
+            throw store_error(dir.string() + ": cannot create the data directory: " + ec.message());
+    }
+
+    int read_user_version() {
+        const auto rows = pragma_rows("PRAGMA user_version");
+        return rows.empty() ? 0 : std::stoi(rows.front());
+    }
+
+    void quick_check() {
+        const auto damaged = [&](std::string report) {
+            for (std::size_t at = report.find('\n'); at != std::string::npos;
+                 at = report.find('\n', at))
+                report.replace(at, 1, "; ");
+            fail("the database is damaged (quick_check: " + report + ")");
+        };
+        statement s(db.get(), "PRAGMA quick_check");
+        if ((s.prepare_code() & 0xff) == SQLITE_NOTADB) fail(describe(s.prepare_code()));
+        if (!s.ok()) damaged(sqlite3_errmsg(db.get()));
+        std::string report;
+        for (;;) {
+            const int rc = s.step();
+            if (rc == SQLITE_ROW) {
+                if (!report.empty()) report += "; ";
+                report += s.text(0);
+            } else if (rc == SQLITE_DONE) {
+                break;
+            } else if ((rc & 0xff) == SQLITE_NOTADB) {
+                fail(describe(rc));
+            } else {
+                // Some damage stops the check part way: keep what it reported before.
+                if (!report.empty()) report += "; ";
+                damaged(report + sqlite3_errmsg(db.get()));
+            }
+        }
+        if (report != "ok") damaged(report);
+    }
+
+    // In one write transaction, so two processes opening a new file cannot both create it.
+    void create_schema() {
+        exec_or_throw("BEGIN IMMEDIATE", "cannot create the schema");
+        try {
+            if (read_user_version() == 0) {
+                // Version 0 with tables of its own: some other database, not a mockroom one.
+                statement s = prepare_or_throw("SELECT count(*) FROM sqlite_schema");
+                if (s.step() != SQLITE_ROW) fail(describe(sqlite3_errcode(db.get())));
+                if (s.int64(0) != 0)
+                    fail("not a mockroom database (it has tables but no mockroom schema version)");
+                exec_or_throw(schema_sql, "cannot create the schema");
+                const std::string sql = "PRAGMA user_version=" + std::to_string(schema_version);
+                exec_or_throw(sql.c_str(), "cannot create the schema");
+            }
+            exec_or_throw("COMMIT", "cannot create the schema");
+        } catch (...) {
+            rollback_if_needed();
+            throw;
+        }
+    }
+
+    void check_schema() {
+        statement s = prepare_or_throw(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+            "('rooms', 'events')");
+        if (s.step() != SQLITE_ROW) fail(describe(sqlite3_errcode(db.get())));
+        if (s.int64(0) != 2)
+            fail("not a mockroom database (schema version " + std::to_string(schema_version) +
+                 " but the rooms or events table is missing)");
+    }
+
+    void load_room_states() {
+        statement s = prepare_or_throw(
+            "SELECT id, (SELECT max(seq) FROM events WHERE events.room = rooms.id) FROM rooms");
+        for (;;) {
+            const int rc = s.step();
+            if (rc == SQLITE_DONE) break;
+            if (rc != SQLITE_ROW) fail(describe(rc));
+            room_state state;
+            state.next_seq = s.is_null(1) ? 0 : s.int64(1) + 1;
+            rooms.emplace(s.text(0), state);
+        }
+        statement order = prepare_or_throw("SELECT coalesce(max(created_order) + 1, 0) FROM rooms");
+        if (order.step() != SQLITE_ROW) fail(describe(sqlite3_errcode(db.get())));
+        next_created_order = order.int64(0);
+    }
+
+    void rollback_if_needed() {
+        if (sqlite3_get_autocommit(db.get()) == 0)
+            sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+
+    // --- writer -----------------------------------------------------------------------------
+
+    // One transaction holding the appends `which` of `batch`, numbered from `next` (updated
+    // only when it commits). nullopt: committed. Otherwise rolled back, and why.
+    std::optional<std::string> commit(std::vector<pending>& batch,
+                                      const std::vector<std::size_t>& which,
+                                      std::unordered_map<std::string, std::int64_t>& next) {
+        const auto failed = [&](int rc) {
+            std::string reason = file_text + ": " + describe(rc);
+            insert_event.reset();
+            rollback_if_needed();
+            return std::optional<std::string>(std::move(reason));
+        };
+        int rc = sqlite3_exec(db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) return failed(rc);
+        auto numbered = next;
+        for (const std::size_t i : which) {
+            const pending& p = batch[i];
+            std::int64_t& seq = numbered[p.room];
+            for (const std::string& body : p.events) {
+                insert_event.bind(1, p.room);
+                insert_event.bind(2, seq);
+                insert_event.bind(3, body);
+                rc = insert_event.step();
+                if (rc != SQLITE_DONE) return failed(rc);
+                insert_event.reset();
+                ++seq;
+            }
+        }
+        rc = sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) return failed(rc);
+        next = std::move(numbered);
+        ++commits;
+        return std::nullopt;
+    }
+
+    // Writes a batch: all of it in one transaction; if that fails, each append in its own, so
+    // only the appends that cannot be stored fail (and mark their room failed).
+    void write(std::vector<pending>& batch, std::vector<outcome>& outcomes) {
+        std::lock_guard db_lock(db_mutex);
+        std::vector<std::size_t> todo;
+        std::unordered_map<std::string, std::int64_t> next;
+        {
+            std::lock_guard state_lock(state_mutex);
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                pending& p = batch[i];
+                if (p.early_error) {
+                    outcomes[i] = {true, std::move(p.early_error)};
+                    continue;
+                }
+                const auto it = rooms.find(p.room);
+                if (it == rooms.end()) {
+                    outcomes[i] = {true, "room " + p.room + ": no such room"};
+                } else if (it->second.failed || it->second.epoch != p.epoch) {
+                    outcomes[i] = {true, must_reload_message(p.room)};
+                } else {
+                    todo.push_back(i);
+                    next.emplace(p.room, it->second.next_seq);
+                }
+            }
+        }
+        if (todo.empty()) return;
+
+        auto error = commit(batch, todo, next);
+        if (!error) {
+            std::lock_guard state_lock(state_mutex);
+            for (const auto& [room, seq] : next) rooms[room].next_seq = seq;
+            for (const std::size_t i : todo) outcomes[i].decided = true;
+            return;
+        }
+
+        // The batch failed: one append at a time, in order.
+        const bool retry = todo.size() > 1;
+        for (const std::size_t i : todo) {
+            const pending& p = batch[i];
+            std::unordered_map<std::string, std::int64_t> one;
+            {
+                std::lock_guard state_lock(state_mutex);
+                room_state& state = rooms[p.room];
+                if (state.failed || state.epoch != p.epoch) {
+                    outcomes[i] = {true, must_reload_message(p.room)};
+                    continue;
+                }
+                one.emplace(p.room, state.next_seq);
+            }
+            if (retry) error = commit(batch, {i}, one);
+            std::lock_guard state_lock(state_mutex);
+            room_state& state = rooms[p.room];
+            if (!error) {
+                state.next_seq = one[p.room];
+                outcomes[i].decided = true;
+            } else {
+                state.failed = true;
+                ++state.epoch;
+                outcomes[i] = {true, error};
+            }
+        }
+    }
+
+    void run() {
+        for (;;) {
+            std::vector<pending> batch;
+            {
+                std::unique_lock lock(state_mutex);
+                wake.wait(lock, [&] { return stopping || !queue.empty(); });
+                if (queue.empty()) return;  // stopping, and everything is written
+                batch.swap(queue);
+            }
+            std::vector<outcome> outcomes(batch.size());
+            try {
+                write(batch, outcomes);
+            } catch (const std::exception& e) {
+                undecided_failed(batch, outcomes, std::string("store writer error: ") + e.what());
+            } catch (...) {
+                undecided_failed(batch, outcomes, "store writer error");
+            }
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                if (outcomes[i].error) {
+                    ++failures;
+                } else {
+                    ++appends;
+                    events += batch[i].events.size();
+                }
+                call(batch[i].done, std::move(outcomes[i].error));
+            }
+        }
+    }
+
+    // After an unexpected exception: the appends not yet decided fail, and their rooms with
+    // them (what was written of them is unknown to the caller, so the room must reload).
+    void undecided_failed(std::vector<pending>& batch, std::vector<outcome>& outcomes,
+                          const std::string& reason) noexcept {
+        try {
+            {
+                std::lock_guard db_lock(db_mutex);
+                rollback_if_needed();
+            }
+            std::lock_guard state_lock(state_mutex);
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                if (outcomes[i].decided) continue;
+                outcomes[i] = {true, reason};
+                const auto it = rooms.find(batch[i].room);
+                if (it != rooms.end()) {
+                    it->second.failed = true;
+                    ++it->second.epoch;
+                }
+            }
+        } catch (...) {
+            // Out of memory even for the message: fail them with an empty reason.
+            for (auto& o : outcomes) {
+                if (o.decided) continue;
+                o.decided = true;
+                o.error.emplace();
+            }
+        }
+    }
+
+    static void call(commit_callback& done, std::optional<std::string> error) noexcept {
+        if (!done) return;
+        try {
+            done(std::move(error));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "mockroom store: a commit callback threw: %s\n", e.what());
+        } catch (...) {
+            std::fprintf(stderr, "mockroom store: a commit callback threw\n");
+        }
+    }
+
+    // --- reads ------------------------------------------------------------------------------
+
+    // Rooms (all, or the one `only`) with their events; db_mutex held.
+    std::vector<stored_room> load(const std::string* only) {
+        statement rooms_query = prepare_or_throw(
+            only != nullptr ? "SELECT id, title, bank_id, created_at, settings, interviewer_hash, "
+                              "candidate_hash, observer_hash FROM rooms WHERE id = ?1"
+                            : "SELECT id, title, bank_id, created_at, settings, interviewer_hash, "
+                              "candidate_hash, observer_hash FROM rooms ORDER BY created_order");
+        if (only != nullptr) rooms_query.bind(1, *only);
+        statement events_query =
+            prepare_or_throw("SELECT seq, body FROM events WHERE room = ?1 ORDER BY seq");
+
+        // One read transaction: a consistent snapshot even if another process writes.
+        exec_or_throw("BEGIN", "cannot read");
+        try {
+            std::vector<stored_room> result;
+            for (;;) {
+                const int rc = rooms_query.step();
+                if (rc == SQLITE_DONE) break;
+                if (rc != SQLITE_ROW) fail(describe(rc));
+                stored_room stored;
+                room_record& r = stored.room;
+                r.id = rooms_query.text(0);
+                r.title = rooms_query.text(1);
+                r.bank_id = rooms_query.text(2);
+                r.created_at = rooms_query.int64(3);
+                r.settings_json = rooms_query.text(4);
+                read_hash(rooms_query, 5, r.id, r.interviewer_hash);
+                read_hash(rooms_query, 6, r.id, r.candidate_hash);
+                read_hash(rooms_query, 7, r.id, r.observer_hash);
+
+                events_query.bind(1, r.id);
+                for (;;) {
+                    const int erc = events_query.step();
+                    if (erc == SQLITE_DONE) break;
+                    if (erc != SQLITE_ROW) fail(describe(erc));
+                    const std::int64_t seq = events_query.int64(0);
+                    if (seq != static_cast<std::int64_t>(stored.events.size()))
+                        fail("room " + r.id + ": event " + std::to_string(stored.events.size()) +
+                             " is missing (its log has a gap)");
+                    stored.events.push_back(events_query.text(1));
+                }
+                events_query.reset();
+                result.push_back(std::move(stored));
+            }
+            rooms_query.reset();
+            events_query.reset();
+            exec_or_throw("COMMIT", "cannot read");
+            return result;
+        } catch (...) {
+            rooms_query.reset();
+            events_query.reset();
+            rollback_if_needed();
+            throw;
+        }
+    }
+
+    void read_hash(statement& s, int column, const std::string& room_id, sha256& out) {
+        const std::string bytes = s.blob(column);
+        if (bytes.size() != out.size()) fail("room " + room_id + ": a token hash is not 32 bytes");
+        std::memcpy(out.data(), bytes.data(), out.size());
+    }
+};
+
+event_store::event_store(const std::filesystem::path& dir, store_options options)
+    : impl_(std::make_unique<impl>()) {
+    impl_->dir = dir;
+    impl_->file = dir / database_name;
+    impl_->file_text = impl_->file.string();
+    impl_->open(options);
+    impl_->writer = std::thread([this] { impl_->run(); });
+}
+
+event_store::~event_store() {
+    {
+        std::lock_guard lock(impl_->state_mutex);
+        impl_->stopping = true;
+    }
+    impl_->wake.notify_one();
+    if (impl_->writer.joinable()) impl_->writer.join();
+}
+
+const std::filesystem::path& event_store::file() const {
+    return impl_->file;
+}
+
+void event_store::create_room(const room_record& room) {
+    std::lock_guard db_lock(impl_->db_mutex);
+    statement insert = impl_->prepare_or_throw(
+        "INSERT INTO rooms(id, created_order, title, bank_id, created_at, settings, "
+        "interviewer_hash, candidate_hash, observer_hash) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    insert.bind(1, room.id);
+    insert.bind(2, impl_->next_created_order);
+    insert.bind(3, room.title);
+    insert.bind(4, room.bank_id);
+    insert.bind(5, room.created_at);
+    insert.bind(6, room.settings_json);
+    insert.bind(7, room.interviewer_hash);
+    insert.bind(8, room.candidate_hash);
+    insert.bind(9, room.observer_hash);
+    // Autocommit: with synchronous=FULL the room is on disk when step() returns.
+    const int rc = insert.step();
+    if (rc != SQLITE_DONE) {
+        const std::string reason =
+            (rc & 0xff) == SQLITE_CONSTRAINT
+                ? "room " + room.id + " cannot be created (" + impl_->describe(rc) + ")"
+                : "room " + room.id + " cannot be created: " + impl_->describe(rc);
+        insert.reset();
+        impl_->rollback_if_needed();
+        impl_->fail(reason);
+    }
+    ++impl_->next_created_order;
+    std::lock_guard state_lock(impl_->state_mutex);
+    impl_->rooms[room.id] = impl::room_state{};
+}
+
+void event_store::append(const std::string& room_id, std::vector<std::string> events,
+                         commit_callback done) {
+    impl::pending p{room_id, std::move(events), std::move(done), 0, std::nullopt};
+    {
+        std::lock_guard lock(impl_->state_mutex);
+        const auto it = impl_->rooms.find(room_id);
+        if (it == impl_->rooms.end()) {
+            p.early_error = "room " + room_id + ": no such room";
+        } else if (it->second.failed) {
+            p.early_error = must_reload_message(room_id);
+        } else {
+            p.epoch = it->second.epoch;
+        }
+        impl_->queue.push_back(std::move(p));
+    }
+    impl_->wake.notify_one();
+}
+
+void event_store::reopen_room(const std::string& room_id) {
+    std::lock_guard lock(impl_->state_mutex);
+    const auto it = impl_->rooms.find(room_id);
+    if (it != impl_->rooms.end()) it->second.failed = false;
+}
+
+std::vector<stored_room> event_store::load_all() {
+    std::lock_guard db_lock(impl_->db_mutex);
+    return impl_->load(nullptr);
+}
+
+std::optional<stored_room> event_store::load_room(const std::string& room_id) {
+    std::lock_guard db_lock(impl_->db_mutex);
+    auto rooms = impl_->load(&room_id);
+    if (rooms.empty()) return std::nullopt;
+    return std::move(rooms.front());
+}
+
+std::string event_store::integrity_check() {
+    std::lock_guard db_lock(impl_->db_mutex);
+    statement s(impl_->db.get(), "PRAGMA integrity_check");
+    if (!s.ok()) return impl_->describe(s.prepare_code());
+    std::string report;
+    for (;;) {
+        const int rc = s.step();
+        if (rc == SQLITE_ROW) {
+            if (!report.empty()) report += "\n";
+            report += s.text(0);
+        } else if (rc == SQLITE_DONE) {
+            return report;
+        } else {
+            if (!report.empty()) report += "\n";
+            return report + impl_->describe(rc);
+        }
+    }
+}
+
+store_statistics event_store::statistics() const {
+    store_statistics s;
+    s.commits = impl_->commits.load();
+    s.appends = impl_->appends.load();
+    s.events = impl_->events.load();
+    s.failures = impl_->failures.load();
+    return s;
+}
+
+}  // namespace mockroom::store

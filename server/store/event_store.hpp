@@ -1,0 +1,93 @@
+// The embedded default store: one SQLite database (WAL, synchronous=FULL) holding every room and
+// its event log. Events are opaque JSON texts here (the protocol layer writes and reads them);
+// the store's job is durability: an append's callback says "durable" only after the commit that
+// holds it has reached the disk. One writer thread commits the appends of all rooms together
+// (group commit), so many rooms share one fsync.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mockroom::store {
+
+using sha256 = std::array<unsigned char, 32>;
+
+struct room_record {
+    std::string id;
+    std::string title;
+    std::string bank_id;
+    std::int64_t created_at = 0;  // server clock ms
+    std::string settings_json;    // room settings (timing, ...), opaque to the store
+    sha256 interviewer_hash{};
+    sha256 candidate_hash{};
+    sha256 observer_hash{};
+};
+
+struct stored_room {
+    room_record room;
+    std::vector<std::string> events;  // in append order
+};
+
+// A problem with the database worth one clear line: unreadable, corrupt, not a database, ...
+struct store_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct store_options {
+    // Caps the database size (PRAGMA max_page_count), to test a full disk. 0: no cap.
+    std::int64_t max_page_count = 0;
+};
+
+struct store_statistics {
+    std::uint64_t commits = 0;  // transactions committed by the writer
+    std::uint64_t appends = 0;  // append() calls made durable
+    std::uint64_t events = 0;   // events made durable
+    std::uint64_t failures = 0;
+};
+
+class event_store {
+  public:
+    // Opens DIR/mockroom.db, creating it (and its schema) when missing. Runs PRAGMA quick_check;
+    // throws store_error naming the file and the problem when it cannot be used.
+    explicit event_store(const std::filesystem::path& dir, store_options options = {});
+    // Commits what is queued, then stops the writer.
+    ~event_store();
+    event_store(const event_store&) = delete;
+    event_store& operator=(const event_store&) = delete;
+
+    const std::filesystem::path& file() const;
+
+    // Durable when it returns. Throws store_error (e.g. disk full); nothing is stored then.
+    void create_room(const room_record& room);
+
+    // nullopt: durable. Otherwise why not; nothing of that append is stored.
+    using commit_callback = std::function<void(std::optional<std::string> error)>;
+    // Queues events for a room and returns at once. The writer thread commits them (with other
+    // queued appends), then calls `done` on the writer thread. Appends of one room are stored in
+    // call order; after a failed append of a room, its later appends fail too (no gap in its
+    // log) until reopen_room.
+    void append(const std::string& room_id, std::vector<std::string> events, commit_callback done);
+    // The room has reloaded itself from what is stored: accept its appends again.
+    void reopen_room(const std::string& room_id);
+
+    // Every room with its events, in creation order.
+    std::vector<stored_room> load_all();
+    std::optional<stored_room> load_room(const std::string& room_id);
+
+    // "ok", or what PRAGMA integrity_check reports.
+    std::string integrity_check();
+    store_statistics statistics() const;
+
+  private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace mockroom::store

@@ -1,0 +1,646 @@
+// The SQLite event log on real files: reopen, group commit, durability before the callback, a
+// full disk, damaged and unusable files. Every test works in a fresh temporary directory.
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "store/event_store.hpp"
+
+using namespace mockroom::store;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under the system temp directory, removed with everything in it.
+class temp_dir {
+  public:
+    temp_dir() {
+        static std::atomic<int> counter{0};
+        std::random_device random;
+        path_ = fs::temp_directory_path() /
+                ("mockroom-store-test-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(counter++) + "-" + std::to_string(random()));
+        fs::create_directories(path_);
+    }
+    ~temp_dir() {
+        std::error_code ignored;
+        fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+        fs::remove_all(path_, ignored);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+sha256 hash_of(unsigned char seed) {
+    sha256 h{};
+    for (std::size_t i = 0; i < h.size(); ++i) h[i] = static_cast<unsigned char>(seed + i);
+    return h;
+}
+
+room_record make_room(const std::string& id) {
+    room_record r;
+    r.id = id;
+    r.title = "Practice " + id;
+    r.bank_id = "python-developer";
+    r.created_at = 1'700'000'000'000;
+    r.settings_json = R"({"minutes":45})";
+    r.interviewer_hash = hash_of(1);
+    r.candidate_hash = hash_of(2);
+    r.observer_hash = hash_of(3);
+    return r;
+}
+
+bool same_room(const room_record& a, const room_record& b) {
+    return a.id == b.id && a.title == b.title && a.bank_id == b.bank_id &&
+           a.created_at == b.created_at && a.settings_json == b.settings_json &&
+           a.interviewer_hash == b.interviewer_hash && a.candidate_hash == b.candidate_hash &&
+           a.observer_hash == b.observer_hash;
+}
+
+// Appends and waits for the callback.
+std::optional<std::string> append_and_wait(event_store& store, const std::string& room,
+                                           std::vector<std::string> events) {
+    std::promise<std::optional<std::string>> promise;
+    auto result = promise.get_future();
+    store.append(room, std::move(events),
+                 [&promise](std::optional<std::string> error) { promise.set_value(error); });
+    return result.get();
+}
+
+// Counts callbacks and keeps their results, by index.
+class callbacks {
+  public:
+    explicit callbacks(std::size_t expected) : results_(expected) {}
+
+    event_store::commit_callback at(std::size_t index) {
+        return [this, index](std::optional<std::string> error) {
+            std::lock_guard lock(mutex_);
+            results_.at(index) = std::move(error);
+            ++done_;
+            changed_.notify_all();
+        };
+    }
+    void wait_all() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return done_ == results_.size(); });
+    }
+    std::size_t done() {
+        std::lock_guard lock(mutex_);
+        return done_;
+    }
+    const std::optional<std::string>& result(std::size_t index) { return results_.at(index); }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<std::optional<std::string>> results_;
+    std::size_t done_ = 0;
+};
+
+// The seq column of a room's events, read with SQLite directly.
+std::vector<std::int64_t> stored_seqs(const fs::path& file, const std::string& room) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+            SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT seq FROM events WHERE room = ?1 ORDER BY seq", -1, &stmt,
+                               nullptr) == SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, room.c_str(), -1, SQLITE_TRANSIENT);
+    std::vector<std::int64_t> seqs;
+    while (sqlite3_step(stmt) == SQLITE_ROW) seqs.push_back(sqlite3_column_int64(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return seqs;
+}
+
+std::vector<std::int64_t> zero_to(std::size_t n) {
+    std::vector<std::int64_t> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(i);
+    return v;
+}
+
+void exec_sql(const fs::path& file, const char* sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.string().c_str(), &db) == SQLITE_OK);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    INFO((err != nullptr ? err : ""));
+    sqlite3_free(err);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+std::string read_bytes(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes_at(const fs::path& file, std::streamoff offset, const std::string& bytes) {
+    std::fstream out(file, std::ios::binary | std::ios::in | std::ios::out);
+    out.seekp(offset);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    REQUIRE(out.good());
+}
+
+// The message of the store_error thrown by opening `dir`; fails the test if it opens.
+std::string open_error(const fs::path& dir, store_options options = {}) {
+    try {
+        event_store store(dir, options);
+    } catch (const store_error& e) {
+        return e.what();
+    }
+    FAIL("the store opened " << dir);
+    return {};
+}
+
+std::string event_text(std::size_t room, std::size_t n) {
+    return R"({"type":"edit","room":)" + std::to_string(room) + R"(,"n":)" + std::to_string(n) +
+           "}";
+}
+
+}  // namespace
+
+TEST_CASE("a new store creates DIR/mockroom.db and reopens with the same rooms and events") {
+    temp_dir tmp;
+    const fs::path dir = tmp.path() / "data" / "nested";  // created by the store
+    std::vector<std::string> expected_b;
+    {
+        event_store store(dir);
+        REQUIRE(store.file() == dir / "mockroom.db");
+        REQUIRE(fs::is_regular_file(store.file()));
+        // Created in this order; "a" sorts after "zz" so order is not by id.
+        store.create_room(make_room("zz"));
+        auto b = make_room("a");
+        b.title = "Ünïcode – title";
+        b.settings_json = R"({"minutes":30,"timer":"shared"})";
+        b.interviewer_hash = hash_of(100);
+        store.create_room(b);
+        store.create_room(make_room("m"));
+        REQUIRE_FALSE(append_and_wait(store, "a", {"one", "two"}));
+        REQUIRE_FALSE(append_and_wait(store, "zz", {"z0"}));
+        REQUIRE_FALSE(append_and_wait(store, "a", {std::string("three\0with nul", 14)}));
+        REQUIRE_FALSE(append_and_wait(store, "a", {}));  // nothing to store: still fine
+        expected_b = {"one", "two", std::string("three\0with nul", 14)};
+        const auto stats = store.statistics();
+        CHECK(stats.appends == 4);
+        CHECK(stats.events == 4);
+        CHECK(stats.failures == 0);
+    }
+    event_store reopened(dir);
+    const auto all = reopened.load_all();
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].room.id == "zz");
+    CHECK(all[1].room.id == "a");
+    CHECK(all[2].room.id == "m");
+    auto b = make_room("a");
+    b.title = "Ünïcode – title";
+    b.settings_json = R"({"minutes":30,"timer":"shared"})";
+    b.interviewer_hash = hash_of(100);
+    CHECK(same_room(all[1].room, b));
+    CHECK(same_room(all[0].room, make_room("zz")));
+    CHECK(all[0].events == std::vector<std::string>{"z0"});
+    CHECK(all[1].events == expected_b);
+    CHECK(all[2].events.empty());
+
+    const auto one = reopened.load_room("a");
+    REQUIRE(one);
+    CHECK(same_room(one->room, b));
+    CHECK(one->events == expected_b);
+    CHECK_FALSE(reopened.load_room("nope"));
+
+    // Seq numbers continue from what is stored.
+    REQUIRE_FALSE(append_and_wait(reopened, "a", {"four"}));
+    REQUIRE_FALSE(append_and_wait(reopened, "m", {"m0"}));
+    CHECK(stored_seqs(reopened.file(), "a") == zero_to(4));
+    CHECK(stored_seqs(reopened.file(), "m") == zero_to(1));
+    CHECK(reopened.integrity_check() == "ok");
+}
+
+TEST_CASE("creating a room twice, or appending to an unknown room, fails") {
+    temp_dir tmp;
+    event_store store(tmp.path());
+    store.create_room(make_room("r"));
+    REQUIRE_THROWS_AS(store.create_room(make_room("r")), store_error);
+    const auto error = append_and_wait(store, "ghost", {"x"});
+    REQUIRE(error);
+    CHECK(error->find("ghost") != std::string::npos);
+    CHECK(store.load_all().size() == 1);
+    CHECK(store.statistics().failures == 1);
+}
+
+TEST_CASE("appends from many rooms in parallel threads are all durable, seq contiguous") {
+    temp_dir tmp;
+    constexpr std::size_t threads = 8;
+    constexpr std::size_t rooms_per_thread = 2;
+    constexpr std::size_t appends_per_room = 13;
+    constexpr std::size_t total = threads * rooms_per_thread * appends_per_room;  // 208
+    store_statistics stats;
+    {
+        event_store store(tmp.path());
+        for (std::size_t r = 0; r < threads * rooms_per_thread; ++r)
+            store.create_room(make_room("room" + std::to_string(r)));
+        callbacks done(total);
+        std::vector<std::thread> workers;
+        for (std::size_t t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                for (std::size_t n = 0; n < appends_per_room; ++n) {
+                    for (std::size_t k = 0; k < rooms_per_thread; ++k) {
+                        const std::size_t room = t * rooms_per_thread + k;
+                        const std::size_t index = room * appends_per_room + n;
+                        // Two events per append: the seq counts events, not appends.
+                        store.append("room" + std::to_string(room),
+                                     {event_text(room, 2 * n), event_text(room, 2 * n + 1)},
+                                     done.at(index));
+                    }
+                }
+            });
+        }
+        for (auto& w : workers) w.join();
+        done.wait_all();
+        for (std::size_t i = 0; i < total; ++i) REQUIRE_FALSE(done.result(i));
+        stats = store.statistics();
+    }
+    INFO("commits " << stats.commits << " for " << stats.appends << " appends");
+    CHECK(stats.appends == total);
+    CHECK(stats.events == 2 * total);
+    CHECK(stats.failures == 0);
+    CHECK(stats.commits >= 1);
+    CHECK(stats.commits <= stats.appends);
+    WARN("group commit, free-running threads: " << stats.commits << " commits for " << stats.appends
+                                                << " appends");
+
+    event_store reopened(tmp.path());
+    const auto all = reopened.load_all();
+    REQUIRE(all.size() == threads * rooms_per_thread);
+    for (std::size_t room = 0; room < all.size(); ++room) {
+        REQUIRE(all[room].room.id == "room" + std::to_string(room));
+        std::vector<std::string> expected;
+        for (std::size_t n = 0; n < 2 * appends_per_room; ++n)
+            expected.push_back(event_text(room, n));
+        CHECK(all[room].events == expected);
+        CHECK(stored_seqs(reopened.file(), all[room].room.id) == zero_to(2 * appends_per_room));
+    }
+}
+
+TEST_CASE("group commit: appends queued while a commit is in progress share the next commit") {
+    temp_dir tmp;
+    event_store store(tmp.path());
+    for (int r = 0; r < 8; ++r) store.create_room(make_room("room" + std::to_string(r)));
+
+    // Hold the writer thread in a callback, so everything below queues up behind it.
+    // (No Catch2 assertion on the writer thread; a broken promise also releases it.)
+    std::promise<std::optional<std::string>> entered;
+    std::promise<void> release;
+    std::shared_future<void> release_future = release.get_future().share();
+    store.append("room0", {"first"}, [&entered, release_future](std::optional<std::string> error) {
+        entered.set_value(std::move(error));
+        release_future.wait();
+    });
+    REQUIRE_FALSE(entered.get_future().get());
+    const auto before = store.statistics();
+    REQUIRE(before.commits == 1);
+
+    constexpr std::size_t threads = 8;
+    constexpr std::size_t per_thread = 25;
+    callbacks done(threads * per_thread);
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            for (std::size_t n = 0; n < per_thread; ++n)
+                store.append("room" + std::to_string(t), {event_text(t, n)},
+                             done.at(t * per_thread + n));
+        });
+    }
+    for (auto& w : workers) w.join();
+    CHECK(done.done() == 0);  // nothing is acknowledged before its commit
+    release.set_value();
+    done.wait_all();
+    for (std::size_t i = 0; i < threads * per_thread; ++i) REQUIRE_FALSE(done.result(i));
+
+    const auto after = store.statistics();
+    const auto burst_commits = after.commits - before.commits;
+    WARN("group commit, queued burst: " << burst_commits << " commit(s) for "
+                                        << threads * per_thread << " appends from " << threads
+                                        << " threads");
+    CHECK(burst_commits == 1);  // the writer takes everything queued into one transaction
+    CHECK(after.appends == 1 + threads * per_thread);
+    for (std::size_t t = 0; t < threads; ++t) {
+        const auto room = store.load_room("room" + std::to_string(t));
+        REQUIRE(room);
+        CHECK(room->events.size() == per_thread + (t == 0 ? 1 : 0));
+    }
+}
+
+TEST_CASE("the callback comes only after a fresh store on the same directory reads the events") {
+    temp_dir tmp;
+    event_store store(tmp.path());
+    store.create_room(make_room("r"));
+    for (int round = 0; round < 5; ++round) {
+        std::promise<std::vector<std::string>> seen;
+        auto result = seen.get_future();
+        store.append("r", {"event" + std::to_string(round)}, [&](std::optional<std::string> error) {
+            try {
+                if (error) throw std::runtime_error(*error);
+                // On the writer thread, right after the commit: another connection sees it.
+                event_store fresh(tmp.path());
+                auto room = fresh.load_room("r");
+                seen.set_value(room ? room->events : std::vector<std::string>{});
+            } catch (...) {
+                seen.set_exception(std::current_exception());
+            }
+        });
+        const auto events = result.get();
+        REQUIRE(events.size() == static_cast<std::size_t>(round) + 1);
+        CHECK(events.back() == "event" + std::to_string(round));
+    }
+}
+
+TEST_CASE("a full disk fails only the append that does not fit, and the room must reload") {
+    temp_dir tmp;
+    const std::string big(10'000, 'x');    // about three pages of 4 KiB
+    const std::string huge(400'000, 'y');  // more than the whole cap
+    std::vector<std::string> stored_a;     // what room a acknowledged
+    std::vector<std::string> stored_b;
+    {
+        event_store store(tmp.path(), store_options{64});  // 64 pages: 256 KiB
+        store.create_room(make_room("a"));
+        store.create_room(make_room("b"));
+
+        std::optional<std::string> error;
+        for (int n = 0; n < 200 && !error; ++n) {
+            std::string body = std::to_string(n) + big;
+            // Two events per append: a failure must store neither.
+            error = append_and_wait(store, "a", {body, body});
+            if (!error) stored_a.insert(stored_a.end(), {body, body});
+        }
+        REQUIRE(error);
+        INFO(*error);
+        CHECK(error->find("full") != std::string::npos);
+        CHECK(error->find("mockroom.db") != std::string::npos);
+        REQUIRE(stored_a.size() >= 2);  // some fitted before the cap
+        CHECK(store.load_room("a")->events == stored_a);
+        CHECK(store.statistics().failures == 1);
+
+        // The room is failed: even a tiny append fails at once, without a write.
+        const auto commits = store.statistics().commits;
+        auto again = append_and_wait(store, "a", {"tiny"});
+        REQUIRE(again);
+        CHECK(again->find("reload") != std::string::npos);
+        CHECK(store.statistics().commits == commits);
+
+        // Another room's small append may fit or not, but never partially.
+        const auto b_error = append_and_wait(store, "b", {"b0", "b1", "b2"});
+        if (!b_error) stored_b = {"b0", "b1", "b2"};
+        CHECK(store.load_room("b")->events == stored_b);
+
+        // After reopen_room the room appends again: this one fails for lack of space (not
+        // because the room is failed), and an append queued behind it fails with it, even if it
+        // would fit, so the log has no gap.
+        store.reopen_room("a");
+        callbacks pair(2);
+        store.append("a", {huge}, pair.at(0));
+        store.append("a", {"after the failure"}, pair.at(1));
+        pair.wait_all();
+        REQUIRE(pair.result(0));
+        CHECK(pair.result(0)->find("full") != std::string::npos);
+        REQUIRE(pair.result(1));
+        CHECK(pair.result(1)->find("reload") != std::string::npos);
+        CHECK(store.load_room("a")->events == stored_a);
+        CHECK(store.integrity_check() == "ok");
+    }
+    CHECK(stored_seqs(tmp.path() / "mockroom.db", "a") == zero_to(stored_a.size()));
+
+    // More room (a new store without the cap): the failed room reloads and appends again.
+    event_store store(tmp.path());
+    const auto a = store.load_room("a");
+    REQUIRE(a);
+    CHECK(a->events == stored_a);
+    store.reopen_room("a");  // harmless on a room that is not failed
+    REQUIRE_FALSE(append_and_wait(store, "a", {huge}));
+    REQUIRE_FALSE(append_and_wait(store, "b", {"b-later"}));
+    stored_a.push_back(huge);
+    stored_b.push_back("b-later");
+    CHECK(store.load_room("a")->events == stored_a);
+    CHECK(store.load_room("b")->events == stored_b);
+    CHECK(stored_seqs(store.file(), "a") == zero_to(stored_a.size()));
+    CHECK(stored_seqs(store.file(), "b") == zero_to(stored_b.size()));
+    CHECK(store.integrity_check() == "ok");
+}
+
+TEST_CASE("a damaged database is refused at open, named, and left as it is") {
+    temp_dir tmp;
+    const fs::path file = tmp.path() / "mockroom.db";
+    {
+        event_store store(tmp.path());
+        for (int r = 0; r < 3; ++r) {
+            const std::string id = "room" + std::to_string(r);
+            store.create_room(make_room(id));
+            for (std::size_t n = 0; n < 50; ++n)
+                store.append(
+                    id, {event_text(static_cast<std::size_t>(r), n) + std::string(300, 'p')}, {});
+        }
+    }  // closing the last connection checkpoints the WAL into mockroom.db
+    REQUIRE(fs::file_size(file) > 8 * 4096);
+
+    SECTION("garbage over the header") {
+        write_bytes_at(file, 0, std::string(100, '\x5a'));
+        const auto before = read_bytes(file);
+        const auto message = open_error(tmp.path());
+        INFO(message);
+        CHECK(message.find(file.string()) != std::string::npos);
+        CHECK(message.find("not an SQLite database") != std::string::npos);
+        CHECK(read_bytes(file) == before);
+    }
+    SECTION("garbage over a page in the middle") {
+        const auto pages = fs::file_size(file) / 4096;
+        write_bytes_at(file, static_cast<std::streamoff>(pages / 2 * 4096),
+                       std::string(4096, '\xab'));
+        const auto before = read_bytes(file);
+        const auto message = open_error(tmp.path());
+        INFO(message);
+        CHECK(message.find(file.string()) != std::string::npos);
+        CHECK(message.find("the database is damaged (quick_check: ") != std::string::npos);
+        CHECK(read_bytes(file) == before);
+    }
+    SECTION("truncated in the middle of a page") {
+        const auto size = fs::file_size(file);
+        fs::resize_file(file, size - 4096 - 1000);
+        const auto message = open_error(tmp.path());
+        INFO(message);
+        CHECK(message.find(file.string()) != std::string::npos);
+        CHECK(message.find("damaged") != std::string::npos);
+    }
+}
+
+TEST_CASE("a file that is not a mockroom database is refused, never overwritten") {
+    temp_dir tmp;
+    const fs::path file = tmp.path() / "mockroom.db";
+
+    SECTION("garbage bytes") {
+        std::string garbage;
+        std::mt19937 random(42);
+        for (int i = 0; i < 8192; ++i) garbage.push_back(static_cast<char>(random() & 0xff));
+        { std::ofstream(file, std::ios::binary) << garbage; }
+        const auto message = open_error(tmp.path());
+        INFO(message);
+        CHECK(message.find(file.string()) != std::string::npos);
+        CHECK(message.find("not an SQLite database") != std::string::npos);
+        CHECK(read_bytes(file) == garbage);
+    }
+    SECTION("text") {
+        { std::ofstream(file) << "room,title\nr1,Practice\n"; }
+        const auto message = open_error(tmp.path());
+        INFO(message);
+        CHECK(message.find(file.string()) != std::string::npos);
+        CHECK(read_bytes(file) == "room,title\nr1,Practice\n");
+    }
+    SECTION("another application's SQLite database") {
+        exec_sql(file, "CREATE TABLE notes(id INTEGER PRIMARY KEY, text TEXT)");
+        const auto message = open_error(tmp.path());
+        INFO(message);
+        CHECK(message.find(file.string()) != std::string::npos);
+        CHECK(message.find("not a mockroom database") != std::string::npos);
+    }
+    SECTION("a newer schema version") {
+        { event_store store(tmp.path()); }
+        exec_sql(file, "PRAGMA user_version=99");
+        const auto message = open_error(tmp.path());
+        INFO(message);
+        CHECK(message.find(file.string()) != std::string::npos);
+        CHECK(message.find("schema version 99") != std::string::npos);
+    }
+    SECTION("mockroom.db is a directory") {
+        fs::create_directory(file);
+        const auto message = open_error(tmp.path());
+        INFO(message);
+        CHECK(message.find(file.string()) != std::string::npos);
+        CHECK(message.find("not a regular file") != std::string::npos);
+    }
+}
+
+TEST_CASE("a data directory that is a file, or cannot be created, is refused") {
+    temp_dir tmp;
+    const fs::path not_a_dir = tmp.path() / "data";
+    { std::ofstream(not_a_dir) << "just a file"; }
+
+    SECTION("the directory is a file") {
+        const auto message = open_error(not_a_dir);
+        INFO(message);
+        CHECK(message.find(not_a_dir.string()) != std::string::npos);
+        CHECK(message.find("not a directory") != std::string::npos);
+        CHECK(read_bytes(not_a_dir) == "just a file");
+    }
+    SECTION("the directory cannot be created") {
+        const fs::path below = not_a_dir / "nested";
+        const auto message = open_error(below);
+        INFO(message);
+        CHECK(message.find(below.string()) != std::string::npos);
+        CHECK(message.find("cannot") != std::string::npos);
+    }
+}
+
+TEST_CASE("an unreadable database file or directory is refused") {
+    if (::geteuid() == 0) {
+        WARN("running as root: file permissions do not apply, nothing to check");
+        return;
+    }
+    temp_dir tmp;
+    const fs::path dir = tmp.path() / "data";
+    { event_store store(dir); }
+
+    SECTION("the file cannot be read or written") {
+        fs::permissions(dir / "mockroom.db", fs::perms::none);
+        const auto message = open_error(dir);
+        INFO(message);
+        CHECK(message.find((dir / "mockroom.db").string()) != std::string::npos);
+        fs::permissions(dir / "mockroom.db", fs::perms::owner_read | fs::perms::owner_write);
+    }
+    SECTION("the file is read-only") {
+        fs::permissions(dir / "mockroom.db", fs::perms::owner_read);
+        const auto message = open_error(dir);
+        INFO(message);
+        CHECK(message.find((dir / "mockroom.db").string()) != std::string::npos);
+        CHECK(message.find("read-only") != std::string::npos);
+        fs::permissions(dir / "mockroom.db", fs::perms::owner_read | fs::perms::owner_write);
+    }
+    SECTION("the directory cannot be entered") {
+        fs::permissions(dir, fs::perms::none);
+        const auto message = open_error(dir);
+        INFO(message);
+        CHECK(message.find(dir.string()) != std::string::npos);
+        fs::permissions(dir, fs::perms::owner_all);
+    }
+}
+
+TEST_CASE("integrity_check is ok on a good store") {
+    temp_dir tmp;
+    event_store store(tmp.path());
+    CHECK(store.integrity_check() == "ok");
+    store.create_room(make_room("r"));
+    REQUIRE_FALSE(append_and_wait(store, "r", {"a", "b"}));
+    CHECK(store.integrity_check() == "ok");
+}
+
+TEST_CASE("the destructor commits what is queued and calls every callback") {
+    temp_dir tmp;
+    constexpr std::size_t count = 50;
+    callbacks done(count);
+    {
+        event_store store(tmp.path());
+        store.create_room(make_room("r"));
+        for (std::size_t n = 0; n < count; ++n) store.append("r", {event_text(0, n)}, done.at(n));
+    }  // no wait: destroyed right away
+    REQUIRE(done.done() == count);
+    for (std::size_t n = 0; n < count; ++n) REQUIRE_FALSE(done.result(n));
+
+    event_store reopened(tmp.path());
+    const auto room = reopened.load_room("r");
+    REQUIRE(room);
+    REQUIRE(room->events.size() == count);
+    for (std::size_t n = 0; n < count; ++n) CHECK(room->events[n] == event_text(0, n));
+}
+
+TEST_CASE("a callback that throws does not stop the writer") {
+    temp_dir tmp;
+    event_store store(tmp.path());
+    store.create_room(make_room("r"));
+    store.append("r", {"one"}, [](std::optional<std::string>) {
+        throw std::runtime_error("a careless callback");
+    });
+    REQUIRE_FALSE(append_and_wait(store, "r", {"two"}));
+    CHECK(store.load_room("r")->events == std::vector<std::string>{"one", "two"});
+}
+
+TEST_CASE("callbacks may call back into the store") {
+    temp_dir tmp;
+    event_store store(tmp.path());
+    store.create_room(make_room("r"));
+    std::promise<std::optional<std::string>> second;
+    store.append("r", {"one"}, [&](std::optional<std::string> error) {
+        if (error) {
+            second.set_value(std::move(error));
+            return;
+        }
+        store.create_room(make_room("s"));  // synchronous, from the writer thread
+        store.append("s", {"s0"},
+                     [&](std::optional<std::string> e) { second.set_value(std::move(e)); });
+    });
+    REQUIRE_FALSE(second.get_future().get());
+    CHECK(store.load_room("s")->events == std::vector<std::string>{"s0"});
+}

@@ -85,6 +85,12 @@ expect_startup_error "bad host" "^mockroom: error: 'not-an-ip' is not an IP addr
 mkdir -p "$work/no-banks" && echo "not a bank" >"$work/no-banks/junk.txt"
 expect_startup_error "no usable bank" "^mockroom: error: no usable question bank" \
     --banks "$work/no-banks" --web "$work/web" --data "$work/data"
+# A database that cannot be used is a clear start-up error, and the file is left as it was.
+mkdir -p "$work/bad-db" && head -c 8192 /dev/urandom >"$work/bad-db/mockroom.db"
+cp "$work/bad-db/mockroom.db" "$work/bad-db.copy"
+expect_startup_error "not a database" "^mockroom: error: .*bad-db/mockroom.db: not an SQLite database" \
+    --web "$work/web" --data "$work/bad-db"
+check "a bad database is never overwritten" cmp -s "$work/bad-db/mockroom.db" "$work/bad-db.copy"
 "$bin" --port 70000 >/dev/null 2>&1
 check "out-of-range port is refused" test $? -ne 0
 

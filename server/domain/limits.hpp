@@ -29,6 +29,7 @@ struct limits {
     std::size_t max_name_bytes = 64;
     std::size_t max_client_id_bytes = 64;
     std::size_t max_question_bytes = 10'000;
+    std::size_t max_score_text_bytes = 10'000;  // a scorecard comment or summary
 
     // Notes
     std::size_t max_document_units = 1 << 20;  // UTF-16 code units per document (1 MiB of ASCII)

@@ -126,7 +126,10 @@ outcome room::join(connection_id c, role r, std::string name, std::string client
                         language_,
                         view_of(timer_id::interview, now),
                         view_of(timer_id::question, now),
-                        now};
+                        now,
+                        ended_at_,
+                        revealed_,
+                        &scores_};
     if (!state.history.empty())
         state.history.back().time_spent_ms = question_timer_.active_time(now);
     out.push_back({audience::only(c), welcome_event{same_person->id, r, std::move(state)}});
@@ -157,6 +160,11 @@ outcome room::apply(connection_id c, const command& cmd, std::string_view ref, m
     // Expiry first, so a command at or after a deadline sees the timer as expired whether or
     // not the host's wake-up for it has run yet.
     outcome out = expire_due(now, 0);
+    if (auto refusal = refused_after_end(c, cmd)) {
+        auto answer = error_to(c, error_code::forbidden, *refusal, ref);
+        out.insert(out.end(), answer.begin(), answer.end());
+        return out;
+    }
     outcome answer = std::visit(
         [&](const auto& cmd_value) -> outcome {
             using type = std::decay_t<decltype(cmd_value)>;
@@ -172,6 +180,12 @@ outcome room::apply(connection_id c, const command& cmd, std::string_view ref, m
                 return move_cursor(c, cmd_value, ref, now);
             } else if constexpr (std::is_same_v<type, timer_command>) {
                 return command_timer(c, cmd_value, ref, now);
+            } else if constexpr (std::is_same_v<type, end_interview>) {
+                return end(c, ref, now);
+            } else if constexpr (std::is_same_v<type, reveal_answers>) {
+                return reveal(c, ref);
+            } else if constexpr (std::is_same_v<type, set_score>) {
+                return score(c, cmd_value, ref);
             } else {
                 return leave_room(c);
             }
@@ -217,6 +231,12 @@ void room::replay(const journal_entry& entry) {
                 mutable_document(e.doc).replay(e.updates);
             } else if constexpr (std::is_same_v<type, language_changed>) {
                 language_ = e.to;
+            } else if constexpr (std::is_same_v<type, interview_ended>) {
+                ended_at_ = e.at;
+            } else if constexpr (std::is_same_v<type, answers_revealed>) {
+                revealed_ = true;
+            } else if constexpr (std::is_same_v<type, score_changed>) {
+                scores_[e.field] = e.now;
             } else {
                 (e.timer == timer_id::interview ? interview_timer_ : question_timer_) =
                     countdown::restore(e.state);
@@ -227,6 +247,130 @@ void room::replay(const journal_entry& entry) {
 
 outcome room::tick(millis now) {
     return expire_due(now, 0);
+}
+
+std::optional<std::string> room::refused_after_end(connection_id c, const command& cmd) const {
+    if (!ended_at_) return std::nullopt;
+    const bool interviewer = role_of(c) == role::interviewer;
+    const bool allowed = std::visit(
+        [&](const auto& value) {
+            using type = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<type, notes_push> || std::is_same_v<type, cursor_update>) {
+                return interviewer && value.doc == doc_id::private_notes;
+            } else if constexpr (std::is_same_v<type, push_question> ||
+                                 std::is_same_v<type, set_language> ||
+                                 std::is_same_v<type, timer_command>) {
+                return false;
+            } else {
+                // Reading, leaving, and what is for after the end (checked on their own).
+                return true;
+            }
+        },
+        cmd);
+    if (allowed) return std::nullopt;
+    return std::string("the interview has ended");
+}
+
+outcome room::end(connection_id c, std::string_view ref, millis now) {
+    const participant& who = participant_of(c);
+    if (who.role_in_room != role::interviewer) {
+        return error_to(c, error_code::forbidden, "only interviewers can end the interview", ref);
+    }
+    if (ended_at_) return error_to(c, error_code::conflict, "the interview has already ended", ref);
+    outcome out;
+    // The clocks stop where they stand (a question's time spent stops counting with them).
+    for (timer_id t : {timer_id::interview, timer_id::question}) {
+        countdown& timer = t == timer_id::interview ? interview_timer_ : question_timer_;
+        if (timer.state() != timer_state::running) continue;
+        timer.command(timer_action::pause, std::nullopt, timer.rev(), now);
+        record_timer(t);
+        out.push_back({audience::everyone(), timer_event{view_of(t, now), "end", who.id}});
+    }
+    ended_at_ = now;
+    journal_.push_back(interview_ended{now});
+    out.push_back({audience::everyone(), ended_event{now, who.id}});
+    return out;
+}
+
+outcome room::reveal(connection_id c, std::string_view ref) {
+    if (role_of(c) != role::interviewer) {
+        return error_to(c, error_code::forbidden, "only interviewers can reveal the answers", ref);
+    }
+    if (!ended_at_) return error_to(c, error_code::bad_request, "end the interview first", ref);
+    if (revealed_) return error_to(c, error_code::conflict, "the answers are already shown", ref);
+    revealed_ = true;
+    journal_.push_back(answers_revealed{});
+    revealed_event shown;
+    for (const auto& q : history_) shown.answers.emplace_back(q.seq, q.sample_answer);
+    return {{audience::everyone(), std::move(shown)}};
+}
+
+std::optional<std::string> room::invalid_score(const std::string& field,
+                                               const score_value& value) const {
+    const auto* text = std::get_if<std::string>(&value);
+    const auto* number = std::get_if<int>(&value);
+    const bool null = std::holds_alternative<std::monostate>(value);
+    const auto text_fits = [&]() -> std::optional<std::string> {
+        if (!text) return "this field holds text";
+        if (text->size() > bounds_.max_score_text_bytes) {
+            return "at most " + std::to_string(bounds_.max_score_text_bytes) + " bytes";
+        }
+        return std::nullopt;
+    };
+    if (field == "summary") return text_fits();
+    if (field == "recommendation") {
+        if (null) return std::nullopt;
+        for (std::string_view allowed : {"strong_no", "no", "yes", "strong_yes"}) {
+            if (text && *text == allowed) return std::nullopt;
+        }
+        return "a recommendation is strong_no, no, yes, strong_yes or null";
+    }
+    // "q<seq>.rating" or "q<seq>.comment", for an asked question
+    const auto dot = field.find('.');
+    if (field.empty() || field[0] != 'q' || dot == std::string::npos || dot < 2 || dot > 6) {
+        return "unknown scorecard field";
+    }
+    int seq = 0;
+    for (std::size_t i = 1; i < dot; ++i) {
+        if (field[i] < '0' || field[i] > '9') return "unknown scorecard field";
+        seq = seq * 10 + (field[i] - '0');
+    }
+    if (seq < 1 || static_cast<std::size_t>(seq) > history_.size() ||
+        field.substr(1, dot - 1) != std::to_string(seq)) {
+        return "no asked question " + field.substr(0, dot);
+    }
+    const std::string part = field.substr(dot + 1);
+    if (part == "comment") return text_fits();
+    if (part == "rating") {
+        if (null || (number && *number >= 1 && *number <= 4)) return std::nullopt;
+        return "a rating is 1 to 4, or null";
+    }
+    return "unknown scorecard field";
+}
+
+outcome room::score(connection_id c, const set_score& cmd, std::string_view ref) {
+    const participant& who = participant_of(c);
+    if (who.role_in_room != role::interviewer) {
+        return error_to(c, error_code::forbidden, "only interviewers can do this", ref);
+    }
+    if (auto why = invalid_score(cmd.field, cmd.value)) {
+        const bool too_long = why->starts_with("at most");
+        return error_to(c, too_long ? error_code::too_large : error_code::bad_request,
+                        cmd.field + ": " + *why, ref);
+    }
+    auto found = scores_.find(cmd.field);
+    const std::uint64_t rev = found == scores_.end() ? 0 : found->second.rev;
+    if (cmd.expect_rev != rev) {
+        return error_to(c, error_code::conflict,
+                        cmd.field + " has changed since (it is at rev " + std::to_string(rev) + ")",
+                        ref);
+    }
+    score_field& stored = scores_[cmd.field];
+    stored = {cmd.value, rev + 1};
+    journal_.push_back(score_changed{cmd.field, stored});
+    audience interviewers = audience::everyone();
+    interviewers.interviewers_only = true;
+    return {{interviewers, score_event{cmd.field, cmd.value, stored.rev, who.id}}};
 }
 
 std::optional<millis> room::next_deadline() const {

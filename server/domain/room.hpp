@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,8 +113,26 @@ struct timer_command {
     std::uint64_t expect_rev = 0;
 };
 
-using command = std::variant<push_question, leave, notes_push, notes_pull, set_language,
-                             cursor_update, timer_command>;
+struct end_interview {};
+struct reveal_answers {};
+
+// A scorecard field's value: null, a number (a rating) or text.
+using score_value = std::variant<std::monostate, int, std::string>;
+struct score_field {
+    score_value value;
+    std::uint64_t rev = 0;
+};
+// "q<seq>.rating", "q<seq>.comment", "recommendation", "summary" -> value (interviewers only)
+using scorecard = std::map<std::string, score_field, std::less<>>;
+struct set_score {
+    std::string field;
+    score_value value;
+    std::uint64_t expect_rev = 0;
+};
+
+using command =
+    std::variant<push_question, leave, notes_push, notes_pull, set_language, cursor_update,
+                 timer_command, end_interview, reveal_answers, set_score>;
 
 // ---- outbound events -------------------------------------------------------------------
 
@@ -137,6 +156,9 @@ struct room_snapshot {
     timer_view interview_timer;
     timer_view question_timer;
     millis now = 0;  // when the snapshot was taken
+    std::optional<millis> ended_at;
+    bool revealed = false;              // sample answers of asked questions are shown to everyone
+    const scorecard* scores = nullptr;  // interviewers only; valid while the room lives
 };
 struct welcome_event {
     std::string you;
@@ -187,9 +209,23 @@ struct timer_event {
     std::string by;     // participant id; "" for the server (expiry)
 };
 
-using event =
-    std::variant<welcome_event, presence_event, question_event, error_event, notes_updates_event,
-                 notes_snapshot_event, language_event, cursor_event, timer_event>;
+struct ended_event {
+    millis at = 0;
+    std::string by;
+};
+struct revealed_event {
+    std::vector<std::pair<int, std::string>> answers;  // seq, sample answer
+};
+struct score_event {  // interviewers only
+    std::string field;
+    score_value value;
+    std::uint64_t rev = 0;
+    std::string by;
+};
+
+using event = std::variant<welcome_event, presence_event, question_event, error_event,
+                           notes_updates_event, notes_snapshot_event, language_event, cursor_event,
+                           timer_event, ended_event, revealed_event, score_event>;
 
 struct audience {
     enum class kind { everyone, one_connection } to = kind::everyone;
@@ -237,9 +273,18 @@ struct timer_changed {
     timer_id timer = timer_id::interview;
     countdown::saved state;
 };
+struct interview_ended {
+    millis at = 0;
+};
+struct answers_revealed {};
+struct score_changed {
+    std::string field;
+    score_field now;
+};
 
-using journal_entry = std::variant<participant_joined, participant_left, question_asked,
-                                   notes_accepted, language_changed, timer_changed>;
+using journal_entry =
+    std::variant<participant_joined, participant_left, question_asked, notes_accepted,
+                 language_changed, timer_changed, interview_ended, answers_revealed, score_changed>;
 
 // ---- the state machine -----------------------------------------------------------------
 
@@ -280,6 +325,9 @@ class room {
         return t == timer_id::interview ? interview_timer_ : question_timer_;
     }
     timer_view view_of(timer_id t, millis now) const;
+    std::optional<millis> ended_at() const { return ended_at_; }
+    bool revealed() const { return revealed_; }
+    const scorecard& scores() const { return scores_; }
 
   private:
     outcome push(connection_id c, const push_question& cmd, std::string_view ref, millis now);
@@ -291,6 +339,14 @@ class room {
                         millis now);
     outcome command_timer(connection_id c, const timer_command& cmd, std::string_view ref,
                           millis now);
+    // Why a command is refused because the interview has ended, or nullopt.
+    std::optional<std::string> refused_after_end(connection_id c, const command& cmd) const;
+    outcome end(connection_id c, std::string_view ref, millis now);
+    outcome reveal(connection_id c, std::string_view ref);
+    outcome score(connection_id c, const set_score& cmd, std::string_view ref);
+    // Why `field` = `value` cannot be on the scorecard, or nullopt when it can.
+    std::optional<std::string> invalid_score(const std::string& field,
+                                             const score_value& value) const;
     // Expires every timer due at `now`; the events go to everyone but `except` (0: nobody).
     outcome expire_due(millis now, connection_id except);
     outcome presence_to_everyone() const;
@@ -327,6 +383,9 @@ class room {
     countdown interview_timer_;
     countdown question_timer_;
     std::vector<journal_entry> journal_;
+    std::optional<millis> ended_at_;
+    bool revealed_ = false;
+    scorecard scores_;
     void record_timer(timer_id t) { journal_.push_back(timer_changed{t, timer(t).save()}); }
 };
 

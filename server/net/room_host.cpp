@@ -53,7 +53,7 @@ std::optional<domain::role> room_host::authenticate(std::string_view token) cons
 void room_host::start() {
     boost::asio::post(executor_, [self = shared_from_this()] {
         // Timers that ran out while the server was down expire now (and are stored as such).
-        self->finish(self->room_->tick(server_clock::now()), 0, "");
+        self->finish(self->room_->tick(server_clock::now()), 0, "", true);
     });
 }
 
@@ -102,20 +102,26 @@ void room_host::disconnect(domain::connection_id c) {
 }
 
 void room_host::finish(domain::outcome&& outcome, domain::connection_id author,
-                       std::string_view ref) {
+                       std::string_view ref, bool derived) {
     auto journal = room_->take_journal();
-    if (journal.empty() || store_ == nullptr) {
+    if (journal.empty() || store_ == nullptr || derived) {
         if (held_.empty()) {
             deliver(std::move(outcome));
         } else if (!outcome.empty()) {
             // Behind changes not yet durable: it may tell of them (a pull, a welcome).
             held_.push_back({next_ticket_++, std::move(outcome), true, author, std::string(ref)});
         }
+        if (!journal.empty() && store_ != nullptr) append_to_store(std::move(journal), 0);
         wake_up_at_next_deadline();
         return;
     }
     const std::uint64_t ticket = next_ticket_++;
     held_.push_back({ticket, std::move(outcome), false, author, std::string(ref)});
+    append_to_store(std::move(journal), ticket);
+    wake_up_at_next_deadline();
+}
+
+void room_host::append_to_store(std::vector<domain::journal_entry> journal, std::uint64_t ticket) {
     std::vector<std::string> events;
     events.reserve(journal.size());
     for (const auto& entry : journal) events.push_back(protocol::journal_to_json(entry));
@@ -127,7 +133,6 @@ void room_host::finish(domain::outcome&& outcome, domain::connection_id author,
                 if (auto self = weak.lock()) self->on_stored(ticket, error);
             });
         });
-    wake_up_at_next_deadline();
 }
 
 void room_host::on_stored(std::uint64_t ticket, std::optional<std::string> error) {
@@ -135,6 +140,7 @@ void room_host::on_stored(std::uint64_t ticket, std::optional<std::string> error
         fall_back_to_store(ticket, *error);
         return;
     }
+    if (ticket == 0) return;  // a derived change: nothing was waiting for it
     for (auto& held : held_) {
         if (held.ticket == ticket) held.durable = true;
     }
@@ -239,7 +245,7 @@ void room_host::wake_up_at_next_deadline() {
         auto self = weak.lock();
         if (!self) return;
         self->wake_up_at_.reset();
-        self->finish(self->room_->tick(server_clock::now()), 0, "");
+        self->finish(self->room_->tick(server_clock::now()), 0, "", true);
     });
 }
 

@@ -68,7 +68,13 @@ class room_host : public std::enable_shared_from_this<room_host> {
 
     // Every room operation ends here: its changes go to the store, its outcome is sent when
     // they are durable (at once when it changed nothing and nothing is waiting before it).
-    void finish(domain::outcome&& outcome, domain::connection_id author, std::string_view ref);
+    // `derived`: the outcome follows from what is already stored (a timer's expiry at its stored
+    // deadline: a restarted room expires it the same way), so it need not wait for its own
+    // commit, only for what is ahead of it. That keeps expiry on time, not one fsync late.
+    void finish(domain::outcome&& outcome, domain::connection_id author, std::string_view ref,
+                bool derived = false);
+    // Appends the changes; `ticket` (0: none) names the held outcome waiting for them.
+    void append_to_store(std::vector<domain::journal_entry> journal, std::uint64_t ticket);
     void on_stored(std::uint64_t ticket, std::optional<std::string> error);
     void send_durable();
     // The store refused a change: the room goes back to what is stored, its sockets are closed

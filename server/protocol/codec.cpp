@@ -141,6 +141,31 @@ domain::timer_command read_timer_command(const json& message) {
     return command;
 }
 
+domain::set_score read_score(const json& message, const limits& bounds) {
+    domain::set_score score;
+    score.field = string_field(message, "field", 32);
+    const json& value = field(message, "value");
+    if (value.is_null()) {
+        score.value = std::monostate{};
+    } else if (value.is_number_integer() && value.get<std::int64_t>() >= INT32_MIN &&
+               value.get<std::int64_t>() <= INT32_MAX) {
+        score.value = value.get<int>();
+    } else if (value.is_string()) {
+        // Over-long text is the domain's to refuse (too_large); here only absurd sizes are cut.
+        score.value = string_field(message, "value", bounds.max_message_bytes);
+    } else {
+        throw field_error{"'value' must be null, an integer or a string"};
+    }
+    score.expect_rev = count_field(message, "expect_rev");
+    return score;
+}
+
+json score_value_json(const domain::score_value& value) {
+    if (const auto* number = std::get_if<int>(&value)) return *number;
+    if (const auto* text = std::get_if<std::string>(&value)) return *text;
+    return nullptr;
+}
+
 domain::doc_id read_doc(const json& message) {
     const std::string name = string_field(message, "doc", 16);
     if (name == "shared") return domain::doc_id::shared;
@@ -250,6 +275,9 @@ client_message read_message(const json& message, const std::string& type, const 
     if (type == "notes.language") return domain::command{read_language(message)};
     if (type == "cursor") return domain::command{read_cursor(message)};
     if (type == "timer.command") return domain::command{read_timer_command(message)};
+    if (type == "room.end") return domain::command{domain::end_interview{}};
+    if (type == "room.reveal") return domain::command{domain::reveal_answers{}};
+    if (type == "score.set") return domain::command{read_score(message, bounds)};
     std::size_t shown = std::min<std::size_t>(type.size(), 40);
     while (shown > 0 && shown < type.size() &&
            (static_cast<unsigned char>(type[shown]) & 0xc0) == 0x80) {
@@ -293,9 +321,11 @@ json interviewer_question_json(const domain::pushed_question& q) {
     return j;
 }
 
-json question_json(const domain::pushed_question& q, domain::role recipient) {
-    return recipient == domain::role::interviewer ? interviewer_question_json(q)
-                                                  : public_question_json(q);
+// `revealed`: the interviewer showed the sample answers of asked questions to everyone.
+json question_json(const domain::pushed_question& q, domain::role recipient,
+                   bool revealed = false) {
+    return recipient == domain::role::interviewer || revealed ? interviewer_question_json(q)
+                                                              : public_question_json(q);
 }
 
 json bank_json_for_interviewers(const domain::bank& b) {
@@ -333,7 +363,7 @@ json welcome_json(const domain::welcome_event& w, domain::role recipient) {
     const bool interviewer = recipient == domain::role::interviewer;
     // Time spent is for interviewers only.
     const auto history_entry = [&](const domain::pushed_question& q) {
-        json j = question_json(q, recipient);
+        json j = question_json(q, recipient, w.state.revealed);
         if (interviewer) j["time_spent_ms"] = q.time_spent_ms;
         return j;
     };
@@ -346,7 +376,18 @@ json welcome_json(const domain::welcome_event& w, domain::role recipient) {
                   {"language", domain::to_string(w.state.notes_language)},
                   {"timers",
                    {{"interview", timer_json(w.state.interview_timer)},
-                    {"question", timer_json(w.state.question_timer)}}}};
+                    {"question", timer_json(w.state.question_timer)}}},
+                  {"ended_at", w.state.ended_at ? json(*w.state.ended_at) : json(nullptr)},
+                  {"revealed", w.state.revealed}};
+    if (interviewer) {
+        json scores = json::object();
+        if (w.state.scores != nullptr) {
+            for (const auto& [name, stored] : *w.state.scores) {
+                scores[name] = {{"value", score_value_json(stored.value)}, {"rev", stored.rev}};
+            }
+        }
+        state["scorecard"] = std::move(scores);
+    }
     if (recipient == domain::role::interviewer) {
         state["bank"] = bank_json_for_interviewers(*info.question_bank);
     }
@@ -429,6 +470,21 @@ std::string encode(const domain::event& e, domain::role recipient) {
                     j["time_spent"] = {{"seq", ev.replaced->seq}, {"ms", ev.replaced->ms}};
                 }
                 return dump(j);
+            } else if constexpr (std::is_same_v<type, domain::ended_event>) {
+                return dump({{"type", "ended"}, {"at", ev.at}, {"by", ev.by}});
+            } else if constexpr (std::is_same_v<type, domain::revealed_event>) {
+                json answers = json::array();
+                for (const auto& [seq, answer] : ev.answers) {
+                    answers.push_back({{"seq", seq}, {"sample_answer", answer}});
+                }
+                return dump({{"type", "revealed"}, {"answers", std::move(answers)}});
+            } else if constexpr (std::is_same_v<type, domain::score_event>) {
+                if (recipient != domain::role::interviewer) return {};  // never anyone else's
+                return dump({{"type", "score"},
+                             {"field", ev.field},
+                             {"value", score_value_json(ev.value)},
+                             {"rev", ev.rev},
+                             {"by", ev.by}});
             } else if constexpr (std::is_same_v<type, domain::timer_event>) {
                 json j = timer_json(ev.timer);
                 j["type"] = "timer";

@@ -88,6 +88,12 @@ std::vector<domain::text_update> updates_from(const json& list) {
     return updates;
 }
 
+json score_json(const domain::score_value& value) {
+    if (const auto* number = std::get_if<int>(&value)) return *number;
+    if (const auto* text = std::get_if<std::string>(&value)) return *text;
+    return nullptr;
+}
+
 }  // namespace
 
 std::string journal_to_json(const domain::journal_entry& entry) {
@@ -112,6 +118,15 @@ std::string journal_to_json(const domain::journal_entry& entry) {
                         {"updates", updates_json(e.updates)}};
             } else if constexpr (std::is_same_v<type, domain::language_changed>) {
                 return {{"kind", "language"}, {"language", domain::to_string(e.to)}};
+            } else if constexpr (std::is_same_v<type, domain::interview_ended>) {
+                return {{"kind", "ended"}, {"at", e.at}};
+            } else if constexpr (std::is_same_v<type, domain::answers_revealed>) {
+                return {{"kind", "revealed"}};
+            } else if constexpr (std::is_same_v<type, domain::score_changed>) {
+                return {{"kind", "score"},
+                        {"field", e.field},
+                        {"value", score_json(e.now.value)},
+                        {"rev", e.now.rev}};
             } else {
                 const auto& s = e.state;
                 return {{"kind", "timer"},
@@ -150,6 +165,21 @@ std::variant<std::string, domain::journal_entry> journal_from_json(std::string_v
         }
         if (kind == "language")
             return domain::language_changed{enum_from(j.at("language"), languages)};
+        if (kind == "ended") return domain::interview_ended{j.at("at").get<domain::millis>()};
+        if (kind == "revealed") return domain::answers_revealed{};
+        if (kind == "score") {
+            const json& value = j.at("value");
+            domain::score_value stored;
+            if (value.is_number_integer()) {
+                stored = value.get<int>();
+            } else if (value.is_string()) {
+                stored = value.get<std::string>();
+            } else if (!value.is_null()) {
+                throw bad_entry("a score is null, a number or text");
+            }
+            return domain::score_changed{j.at("field").get<std::string>(),
+                                         {std::move(stored), j.at("rev").get<std::uint64_t>()}};
+        }
         if (kind == "timer") {
             domain::countdown::saved s;
             s.state = enum_from(j.at("state"), states);

@@ -50,6 +50,12 @@ std::string kept_state(const room& r) {
         out += "\n";
     }
     out += "language " + std::string(to_string(r.notes_language())) + "\n";
+    out += "ended " + (r.ended_at() ? std::to_string(*r.ended_at()) : "-") + " revealed " +
+           std::to_string(r.revealed()) + "\n";
+    for (const auto& [field, stored] : r.scores()) {
+        out += "score " + field + " r" + std::to_string(stored.rev) + " " +
+               std::to_string(stored.value.index()) + "\n";
+    }
     for (timer_id t : {timer_id::interview, timer_id::question}) {
         const auto s = r.timer(t).save();
         out += "timer " + std::string(to_string(t)) + " " + std::string(to_string(s.state)) + " " +
@@ -121,6 +127,17 @@ TEST_CASE("journal: replaying a random session's journal rebuilds the same room"
             live.apply(s.c, notes_push{d, base, {{s.client, random_change(rng, length)}}}, "", now);
         } else if (action == 8) {
             live.apply(s.c, set_language{static_cast<language>(rng() % 3)}, "", now);
+        } else if (action == 9) {
+            static const std::string fields[] = {"q1.rating", "q2.comment", "recommendation",
+                                                 "summary"};
+            const std::string& field = fields[rng() % 4];
+            score_value value = std::monostate{};
+            if (field.ends_with("rating")) value = static_cast<int>(1 + rng() % 4);
+            if (field.ends_with("comment") || field == "summary") value = std::string("note");
+            if (field == "recommendation") value = std::string("yes");
+            auto known = live.scores().find(field);
+            const std::uint64_t rev = known == live.scores().end() ? 0 : known->second.rev;
+            live.apply(s.c, set_score{field, value, rev}, "", now);
         } else {
             const timer_id t = rng() % 2 ? timer_id::interview : timer_id::question;
             const auto a = static_cast<timer_action>(rng() % 5);
@@ -131,6 +148,11 @@ TEST_CASE("journal: replaying a random session's journal rebuilds the same room"
             live.apply(s.c, timer_command{t, a, ms, rev}, "", now);
         }
         if (rng() % 10 == 0) live.tick(now);
+        if (step == 520) {
+            live.join(100, role::interviewer, "Closer", "closer", now);
+            live.apply(100, end_interview{}, "", now);
+        }
+        if (step == 560) live.apply(100, reveal_answers{}, "", now);
         auto recorded = live.take_journal();
         journal.insert(journal.end(), recorded.begin(), recorded.end());
 
@@ -143,6 +165,9 @@ TEST_CASE("journal: replaying a random session's journal rebuilds the same room"
         }
     }
     CHECK(checked == 12);
+    CHECK(live.ended_at());
+    CHECK(live.revealed());
+    CHECK_FALSE(live.scores().empty());
     CHECK(journal.size() > 200);
 }
 

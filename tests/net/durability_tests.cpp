@@ -251,6 +251,7 @@ TEST_CASE("durability: a full disk fails the change it cannot store, and nothing
         }
     }
     REQUIRE_FALSE(refused.is_null());
+    INFO(refused.dump());
     CHECK(refused["code"] == "internal");
     CHECK(refused["message"].get<std::string>().find("could not save") != std::string::npos);
     CHECK(refused.contains("ref"));
@@ -270,4 +271,40 @@ TEST_CASE("durability: a full disk fails the change it cannot store, and nothing
     // And what is stored agrees.
     store::event_store reader(server.data_dir());
     CHECK(reader.integrity_check() == "ok");
+}
+
+TEST_CASE("ending: after the end a candidate's edit is refused, also after a restart") {
+    const auto dir = fresh_temp_dir();
+    created_room room;
+    {
+        running_server first({}, {}, dir);
+        room = create_room(first.port());
+        ws_client interviewer(first.port());
+        interviewer.join(room.id, room.interviewer, "Grace", "i");
+        ws_client candidate(first.port());
+        candidate.join(room.id, room.candidate, "Ada", "c");
+        candidate.send(notes_push("shared", 0, "c", insert_at(0, "my answer", 0)));
+        expect_notes(candidate, "shared");
+        interviewer.send({{"type", "room.end"}, {"id", "end"}});
+        const json ended = candidate.expect("ended");
+        CHECK(ended["by"] == "p1");
+        candidate.send(notes_push("shared", 1, "c", insert_at(9, " (edited later)", 9), 5));
+        const json refused = candidate.expect("error");
+        CHECK(refused["code"] == "forbidden");
+        CHECK(refused["ref"] == 5);
+        // Even an interviewer cannot change the shared notes any more.
+        interviewer.send(notes_push("shared", 1, "i", insert_at(0, "x", 9), 6));
+        CHECK(interviewer.expect("error")["code"] == "forbidden");
+    }
+    running_server second({}, {}, dir);
+    ws_client candidate(second.port());
+    const json welcome = candidate.join(room.id, room.candidate, "Ada", "c");
+    CHECK(welcome["state"]["ended_at"].is_number_integer());
+    const json shared = expect_snapshot(candidate, "shared");
+    CHECK(shared["text"] == "my answer");
+    CHECK(shared["version"] == 1);
+    candidate.send(notes_push("shared", 1, "c", insert_at(0, "x", 9), 7));
+    CHECK(candidate.expect("error")["code"] == "forbidden");
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
 }

@@ -119,7 +119,10 @@ json redacted(json value) {
         value.erase("sample_answer");
         value.erase("time_spent");
         value.erase("time_spent_ms");
-        if (value.contains("state") && value["state"].is_object()) value["state"].erase("bank");
+        if (value.contains("state") && value["state"].is_object()) {
+            value["state"].erase("bank");
+            value["state"].erase("scorecard");
+        }
         for (auto& item : value.items()) item.value() = redacted(item.value());
     } else if (value.is_array()) {
         for (auto& item : value) item = redacted(item);
@@ -562,6 +565,14 @@ TEST_CASE("timer.command with missing or mistyped fields is refused", "[codec][p
         {R"({"type":"timer.command","timer":"question","command":"add","ms":18446744073709551615,"expect_rev":1})",
          "'ms'", ""},
         {R"({"type":"question.push","question":"q1","budget_ms":"5 min"})", "'budget_ms'", ""},
+        {R"({"type":"score.set","value":3,"expect_rev":0})", "'field'", ""},
+        {R"({"type":"score.set","field":"q1.rating","expect_rev":0})", "'value'", ""},
+        {R"({"type":"score.set","field":"q1.rating","value":2.5,"expect_rev":0})", "'value'", ""},
+        {R"({"type":"score.set","field":"q1.rating","value":[3],"expect_rev":0})", "'value'", ""},
+        {R"({"type":"score.set","field":"q1.rating","value":99999999999,"expect_rev":0})",
+         "'value'", ""},
+        {R"({"type":"score.set","field":"q1.rating","value":3})", "'expect_rev'", ""},
+        {R"({"type":"score.set","field":7,"value":3,"expect_rev":0})", "'field'", ""},
         {R"({"type":"question.push","question":"q1","budget_ms":1e3})", "'budget_ms'", ""},
     });
 }
@@ -827,6 +838,21 @@ struct canary_room {
         events.emplace_back("error without ref",
                             room.apply(1, domain::push_question{"nope"}, "", t_push).at(0).what);
         events.emplace_back("timer (expire)", room.tick(t_push + 3 + 60 * 60'000).at(0).what);
+        events.emplace_back(
+            "score",
+            room.apply(1, domain::set_score{"q1.comment", "Solid " + std::string(canary), 0}, "",
+                       t_push + 3 + 60 * 60'000)
+                .at(0)
+                .what);
+        events.emplace_back(
+            "ended",
+            room.apply(1, domain::end_interview{}, "", t_push + 4 + 60 * 60'000).back().what);
+        auto after_end = room.join(7, role::candidate, "Edsger", "e", t_push + 5 + 60 * 60'000);
+        events.emplace_back("candidate welcome (ended)", after_end.at(0).what);
+        auto interviewer_after_end =
+            room.join(8, role::interviewer, "Barbara", "b", t_push + 5 + 60 * 60'000);
+        events.emplace_back("interviewer welcome (ended, scored)",
+                            interviewer_after_end.at(0).what);
     }
 };
 
@@ -889,9 +915,11 @@ void check_documented_shape(const json& j, role recipient, const domain::bank& b
         CHECK(keys_of(j["room"]) == std::set<std::string>{"id", "title", "bank"});
         CHECK(keys_of(j["room"]["bank"]) == std::set<std::string>{"id", "title"});
         const json& state = j["state"];
-        std::set<std::string> state_keys{"participants", "current", "history", "language",
-                                         "timers"};
-        if (recipient == role::interviewer) state_keys.insert("bank");
+        std::set<std::string> state_keys{"participants", "current",  "history", "language",
+                                         "timers",       "ended_at", "revealed"};
+        if (recipient == role::interviewer) state_keys.insert({"bank", "scorecard"});
+        CHECK((state["ended_at"].is_null() || state["ended_at"].is_number_integer()));
+        CHECK(state["revealed"].is_boolean());
         CHECK(keys_of(state) == state_keys);
         check_participants(state["participants"]);
         REQUIRE(state["history"].is_array());
@@ -934,6 +962,11 @@ void check_documented_shape(const json& j, role recipient, const domain::bank& b
         }
         CHECK(keys == std::set<std::string>{"type", "question"});
         check_question(j["question"], recipient);
+    } else if (type == "ended") {
+        CHECK(keys_of(j) == std::set<std::string>{"type", "at", "by"});
+    } else if (type == "score") {
+        CHECK(recipient == role::interviewer);
+        CHECK(keys_of(j) == std::set<std::string>{"type", "field", "value", "rev", "by"});
     } else if (type == "timer") {
         const bool question_timer = j["timer"] == "question";
         CHECK((question_timer || j["timer"] == "interview"));
@@ -1028,6 +1061,10 @@ TEST_CASE("candidates and observers never get sample answers or the bank",
             const std::string bytes = encode(e, recipient);
             CHECK(bytes.find(canary) == std::string::npos);
             CHECK(bytes.find("sample_answer") == std::string::npos);
+            if (std::holds_alternative<domain::score_event>(e)) {
+                CHECK(bytes.empty());  // the scorecard is not theirs to see in any form
+                continue;
+            }
             CHECK(bytes.find("Answer ") == std::string::npos);
             const json j = parse_json(bytes);
             CHECK_FALSE(has_key_anywhere(j, "sample_answer"));
@@ -1191,6 +1228,30 @@ TEST_CASE("the s2c examples are what the server sends", "[codec][encode][golden]
               example("s2c.timer.expired.json"));
     }
     CHECK(room.tick(t_push + 2'800'000).empty());
+
+    // Grace scores the first question (c2s.score.set.json): only interviewers hear of it.
+    const auto score = parse_ok(example_text("c2s.score.set.json"));
+    const auto scored =
+        room.apply(3, message_as<domain::command>(score), score.ref, t_push + 2'900'000);
+    CHECK(parse_json(encode(event_in<domain::score_event>(scored, 0), role::interviewer)) ==
+          example("s2c.score.json"));
+    CHECK(encode(event_in<domain::score_event>(scored, 0), role::candidate).empty());
+    CHECK(encode(event_in<domain::score_event>(scored, 0), role::observer).empty());
+
+    // She ends the interview, then reveals the sample answers of the asked questions.
+    const auto ended = room.apply(
+        3, message_as<domain::command>(parse_ok(R"({"type":"room.end"})")), "", t_push + 3'000'000);
+    for (role recipient : all_roles) {
+        CHECK(parse_json(encode(event_in<domain::ended_event>(ended, 0), recipient)) ==
+              example("s2c.ended.json"));
+    }
+    const auto revealed =
+        room.apply(3, message_as<domain::command>(parse_ok(R"({"type":"room.reveal"})")), "",
+                   t_push + 3'001'000);
+    for (role recipient : all_roles) {
+        CHECK(parse_json(encode(event_in<domain::revealed_event>(revealed, 0), recipient)) ==
+              example("s2c.revealed.json"));
+    }
     const auto leave = parse_ok(example_text("c2s.leave.json"));
     const auto left = room.apply(2, message_as<domain::command>(leave), leave.ref, t_push + 8'000);
     CHECK(parse_json(encode(event_in<domain::presence_event>(left, 0), role::candidate)) ==
@@ -1276,6 +1337,10 @@ TEST_CASE("every example is one pretty-printed JSON object", "[golden]") {
                                             "s2c.timer.json",
                                             "s2c.timer.expired.json",
                                             "http.create-room.request.json",
+                                            "c2s.score.set.json",
+                                            "s2c.score.json",
+                                            "s2c.ended.json",
+                                            "s2c.revealed.json",
                                             "s2c.welcome.interviewer.json",
                                             "s2c.welcome.candidate.json",
                                             "s2c.presence.json",

@@ -48,6 +48,11 @@ TEST_CASE("journal JSON: a room's entries round-trip and replay to the same room
     live.apply(1, timer_command{timer_id::question, timer_action::pause, {}, 2}, "", t0 + 6);
     live.tick(t0 + 45 * minute_ms);  // the interview timer expires
     live.apply(2, leave{}, "", t0 + 45 * minute_ms);
+    live.apply(1, set_score{"q1.comment", std::string("ünï \"quoted\""), 0}, "",
+               t0 + 46 * minute_ms);
+    live.apply(1, set_score{"q2.rating", 4, 0}, "", t0 + 46 * minute_ms);
+    live.apply(1, end_interview{}, "", t0 + 47 * minute_ms);
+    live.apply(1, reveal_answers{}, "", t0 + 47 * minute_ms);
     const auto journal = live.take_journal();
     REQUIRE(journal.size() >= 10);
 
@@ -62,7 +67,13 @@ TEST_CASE("journal JSON: a room's entries round-trip and replay to the same room
         kinds.insert(nlohmann::json::parse(text)["kind"].get<std::string>());
         rebuilt.replay(std::get<journal_entry>(parsed));
     }
-    CHECK(kinds == std::set<std::string>{"joined", "left", "asked", "notes", "language", "timer"});
+    CHECK(kinds == std::set<std::string>{"joined", "left", "asked", "notes", "language", "timer",
+                                         "score", "ended", "revealed"});
+    CHECK(rebuilt.scores().size() == 2);
+    CHECK(std::get<std::string>(rebuilt.scores().at("q1.comment").value) == "ünï \"quoted\"");
+    CHECK(std::get<int>(rebuilt.scores().at("q2.rating").value) == 4);
+    CHECK(rebuilt.ended_at() == live.ended_at());
+    CHECK(rebuilt.revealed());
     CHECK(rebuilt.participants().size() == 1);
     CHECK(rebuilt.history().size() == 2);
     CHECK(rebuilt.history()[1].budget_ms == 42'000);

@@ -13,7 +13,6 @@ namespace {
 namespace http = boost::beast::http;
 using domain::error_code;
 using nlohmann::json;
-using string_response = http::response<http::string_body>;
 
 constexpr std::string_view security_policy =
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -175,6 +174,64 @@ string_response json_error(http::status status, error_code code, std::string_vie
     response.body() = protocol::http_error_body(code, message);
     response.prepare_payload();
     return response;
+}
+
+bool start_report(const http_request& request, server_state& state,
+                  std::function<void(string_response)> respond) {
+    std::string_view target = request.target();
+    std::string_view path = target.substr(0, target.find('?'));
+    constexpr std::string_view prefix = "/api/rooms/";
+    constexpr std::string_view suffix = "/report";
+    if (!path.starts_with(prefix) || !path.ends_with(suffix) ||
+        path.size() <= prefix.size() + suffix.size()) {
+        return false;
+    }
+    const std::string room_id(
+        path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()));
+    if (request.method() != http::verb::get) {
+        respond(error_response(http::status::method_not_allowed, error_code::bad_request, "use GET",
+                               request));
+        return true;
+    }
+    const std::string_view query =
+        target.find('?') == std::string_view::npos ? "" : target.substr(target.find('?') + 1);
+    protocol::report_format format = protocol::report_format::markdown;
+    if (query == "format=json") {
+        format = protocol::report_format::json;
+    } else if (!query.empty() && query != "format=md") {
+        respond(error_response(http::status::bad_request, error_code::bad_request,
+                               "format is md or json", request));
+        return true;
+    }
+    const auto authorization = request[http::field::authorization];
+    constexpr std::string_view bearer = "Bearer ";
+    if (!authorization.starts_with(bearer) || authorization.size() == bearer.size()) {
+        respond(error_response(http::status::unauthorized, error_code::unauthorized,
+                               "send the room link's token as Authorization: Bearer TOKEN",
+                               request));
+        return true;
+    }
+    auto room = state.rooms.find(room_id);
+    const auto role = room ? room->authenticate(authorization.substr(bearer.size())) : std::nullopt;
+    if (!role) {
+        // The same answer for an unknown room and a wrong token: nothing to probe.
+        respond(error_response(http::status::forbidden, error_code::forbidden,
+                               "unknown room or invalid token", request));
+        return true;
+    }
+    room->report(*role, format,
+                 [respond = std::move(respond), version = request.version(),
+                  keep_alive = request.keep_alive()](protocol::rendered_report report) {
+                     string_response response{http::status::ok, version};
+                     add_common_headers(response);
+                     response.set(http::field::content_type, report.content_type);
+                     response.set(http::field::cache_control, "no-store");
+                     response.keep_alive(keep_alive);
+                     response.body() = std::move(report.body);
+                     response.prepare_payload();
+                     respond(std::move(response));
+                 });
+    return true;
 }
 
 http::message_generator handle_http(http_request&& request, server_state& state,

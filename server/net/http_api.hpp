@@ -3,6 +3,7 @@
 
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <functional>
 
 #include "net/server_state.hpp"
 
@@ -13,6 +14,13 @@ using http_request = boost::beast::http::request<boost::beast::http::string_body
 // `client_address` names the peer for rate limits; it is never logged.
 boost::beast::http::message_generator handle_http(http_request&& request, server_state& state,
                                                   const std::string& client_address);
+
+// GET /api/rooms/{id}/report?format=md|json with `Authorization: Bearer TOKEN`: the report is
+// rendered on the room's executor, so the answer comes later, through `respond` (called once,
+// on some thread). Returns false (and does nothing) for any other path.
+using string_response = boost::beast::http::response<boost::beast::http::string_body>;
+bool start_report(const http_request& request, server_state& state,
+                  std::function<void(string_response)> respond);
 
 // A JSON error in the one shape every API error has.
 boost::beast::http::response<boost::beast::http::string_body> json_error(

@@ -69,6 +69,15 @@ class http_session : public std::enable_shared_from_this<http_session> {
             stream_.expires_never();  // the WebSocket has its own timeouts
             return start_websocket_session(std::move(stream_), std::move(request), state_);
         }
+        const bool report =
+            start_report(request, state_, [self = shared_from_this()](string_response response) {
+                // Rendered on the room's executor: write it from the session's.
+                boost::asio::dispatch(self->stream_.get_executor(),
+                                      [self, response = std::move(response)]() mutable {
+                                          self->write(std::move(response));
+                                      });
+            });
+        if (report) return;
         boost::system::error_code ec_address;
         const auto peer = stream_.socket().remote_endpoint(ec_address);
         write(handle_http(std::move(request), state_,

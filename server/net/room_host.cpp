@@ -57,6 +57,14 @@ void room_host::start() {
     });
 }
 
+void room_host::report(domain::role reader, protocol::report_format format,
+                       std::function<void(protocol::rendered_report)> done) {
+    boost::asio::post(
+        executor_, [self = shared_from_this(), reader, format, done = std::move(done)] {
+            done(protocol::render_report(*self->room_, reader, format, server_clock::now()));
+        });
+}
+
 void room_host::join(std::shared_ptr<connection> socket, domain::role r, protocol::hello hello) {
     boost::asio::post(executor_, [self = shared_from_this(), socket = std::move(socket), r,
                                   hello = std::move(hello)]() mutable {

@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "net/connection.hpp"
 #include "net/tokens.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/report.hpp"
 
 namespace mockroom::store {
 class event_store;
@@ -51,6 +53,9 @@ class room_host : public std::enable_shared_from_this<room_host> {
     void disconnect(domain::connection_id c);
     // Arms the wake-up for a room loaded with running timers. Call once, after construction.
     void start();
+    // Renders the room's report for `reader` on the room's executor, then calls `done` there.
+    void report(domain::role reader, protocol::report_format format,
+                std::function<void(protocol::rendered_report)> done);
 
   private:
     struct member {

@@ -1,6 +1,7 @@
-// Starts the real mockroom binary for the Node-driven tests (browser tests, notes fuzz): a free
-// port, a fresh data directory, the ready line awaited with a deadline, and a stop() that fails
-// unless the server shuts down cleanly (a crash, a sanitizer report or a hang fails the test).
+// Starts the real mockroom binary for the Node-driven tests (browser tests, notes fuzz, crash
+// harness): a free port, a fresh data directory (or a given one, kept), the ready line awaited
+// with a deadline, a stop() that fails unless the server shuts down cleanly (a crash, a sanitizer
+// report or a hang fails the test), and a kill() that sends SIGKILL (the crash harness).
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,14 +16,16 @@ const MAX_STDERR = 1_000_000;
 /**
  * Starts `$MOCKROOM_BIN --port 0 --host 127.0.0.1 --web WEB --data <tmp> [--banks BANKS] ARGS`
  * and resolves once it prints `listening on http://HOST:PORT`. Without `webDir` it serves a stub
- * `index.html`. Returns { url, stop(), alive(), stderr() }.
+ * `index.html`. With `dataDir` the server uses (and creates if needed) that directory instead of
+ * a fresh temporary one, and it is left in place afterwards (so a later start can reuse it).
+ * Returns { url, stop(), kill(), alive(), stderr(), pid, dataDir, exited }.
  */
-export async function startMockroom({ webDir, banksDir, extraArgs = [] } = {}) {
+export async function startMockroom({ webDir, banksDir, extraArgs = [], dataDir: givenDataDir } = {}) {
   const bin = process.env.MOCKROOM_BIN;
   if (!bin) throw new Error('MOCKROOM_BIN is not set: point it at the built mockroom binary');
   if (!existsSync(bin)) throw new Error(`MOCKROOM_BIN=${bin} does not exist: build the mockroom target first`);
   const scratch = await mkdtemp(path.join(tmpdir(), 'mockroom-test-'));
-  const dataDir = path.join(scratch, 'data');
+  const dataDir = givenDataDir ? path.resolve(givenDataDir) : path.join(scratch, 'data');
   if (!webDir) {
     webDir = path.join(scratch, 'web');
     await mkdir(webDir);
@@ -83,5 +86,20 @@ export async function startMockroom({ webDir, banksDir, extraArgs = [] } = {}) {
     if (killed) throw new Error(`mockroom did not stop within ${STOP_DEADLINE_MS} ms of SIGTERM\n--- server stderr ---\n${stderr}`);
     if (code !== 0) throw new Error(`mockroom exited with ${signal ?? `status ${code}`}\n--- server stderr ---\n${stderr}`);
   }
-  return { url, stop, alive, stderr: () => stderr };
+  /**
+   * SIGKILL (no shutdown of any kind: the crash harness) and wait for the exit. Resolves to
+   * { code, signal, killedByUs }: killedByUs is false when the process had already exited by
+   * itself (a crash) before the signal. The data directory is kept; the scratch one is removed.
+   * stop() after kill() does nothing.
+   */
+  async function kill() {
+    if (stopped) throw new Error('kill() after stop()');
+    stopped = true;
+    const killedByUs = alive();
+    if (killedByUs) child.kill('SIGKILL');
+    const result = await exited;
+    await cleanUp();
+    return { ...result, killedByUs };
+  }
+  return { url, stop, kill, alive, stderr: () => stderr, pid: child.pid, dataDir, exited };
 }

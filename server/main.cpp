@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "net/server.hpp"
+#include "offline_tools.hpp"
 #include "protocol/bank_directory.hpp"
 
 namespace {
@@ -70,7 +71,48 @@ int main(int argc, char** argv) {
                    "rooms one client address may create per minute")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+
+    // Tools on a data directory, without a server.
+    std::string room_id, as_role = "interviewer", format = "md", older_than;
+    auto* export_command = app.add_subcommand(
+        "export", "write a room's report (Markdown or JSON) to stdout, as a role sees it");
+    export_command->add_option("--data", data_dir, "directory of the database")
+        ->capture_default_str();
+    export_command->add_option("--banks", banks_dir, "directory of question banks")
+        ->capture_default_str();
+    export_command->add_option("--room", room_id, "the room's id")->required();
+    export_command->add_option("--as", as_role, "interviewer, candidate or observer")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"interviewer", "candidate", "observer"}));
+    export_command->add_option("--format", format, "md or json")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"md", "json"}));
+    auto* purge_command =
+        app.add_subcommand("purge", "delete the rooms that ended longer ago than --older-than");
+    purge_command->add_option("--data", data_dir, "directory of the database")
+        ->capture_default_str();
+    purge_command->add_option("--banks", banks_dir, "directory of question banks")
+        ->capture_default_str();
+    purge_command->add_option("--older-than", older_than, "an age: 30d, 12h, 90m or 45s")
+        ->required();
     CLI11_PARSE(app, argc, argv);
+
+    if (*export_command || *purge_command) {
+        auto tool_banks = load_banks(banks_dir);
+        if (*export_command) {
+            const auto reader = as_role == "candidate"  ? mockroom::domain::role::candidate
+                                : as_role == "observer" ? mockroom::domain::role::observer
+                                                        : mockroom::domain::role::interviewer;
+            return mockroom::tools::export_report(data_dir, room_id, reader,
+                                                  format == "json"
+                                                      ? mockroom::protocol::report_format::json
+                                                      : mockroom::protocol::report_format::markdown,
+                                                  tool_banks);
+        }
+        const auto age = mockroom::tools::parse_age(older_than);
+        if (!age) die("--older-than takes an age such as 30d, 12h, 90m or 45s");
+        return mockroom::tools::purge_ended(data_dir, *age, tool_banks);
+    }
 
     auto banks = load_banks(banks_dir);
     require_directory(web_dir, "web directory");

@@ -28,6 +28,29 @@ domain::room restore_room(domain::room_info info, const limits& bounds,
     return room;
 }
 
+domain::room restore_stored_room(const store::stored_room& stored,
+                                 const std::vector<std::shared_ptr<const domain::bank>>& banks,
+                                 const limits& bounds) {
+    const auto& record = stored.room;
+    auto settings = protocol::settings_from_json(record.settings_json);
+    if (auto* error = std::get_if<std::string>(&settings)) {
+        throw std::runtime_error("settings: " + *error);
+    }
+    std::shared_ptr<const domain::bank> bank;
+    for (const auto& b : banks) {
+        if (b->id == record.bank_id) bank = b;
+    }
+    if (!bank) {
+        auto placeholder = std::make_shared<domain::bank>();
+        placeholder->id = record.bank_id;
+        placeholder->title = record.bank_id + " (no longer served)";
+        bank = std::move(placeholder);
+    }
+    return restore_room({record.id, record.title, bank, record.created_at,
+                         std::get<domain::timing_settings>(settings)},
+                        bounds, stored.events);
+}
+
 room_host::room_host(boost::asio::any_io_executor executor, domain::room room, role_tokens tokens,
                      store::event_store* store)
     : executor_(std::move(executor)),

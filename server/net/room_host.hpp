@@ -21,7 +21,8 @@
 
 namespace mockroom::store {
 class event_store;
-}
+struct stored_room;
+}  // namespace mockroom::store
 
 namespace mockroom::net {
 
@@ -35,6 +36,11 @@ struct role_tokens {
 // event that cannot be read or does not fit.
 domain::room restore_room(domain::room_info info, const limits& bounds,
                           const std::vector<std::string>& events);
+// The same from a stored record, its bank looked up among `banks` (a bank no longer served is
+// replaced by an empty one of that id: the asked questions are in the journal).
+domain::room restore_stored_room(const store::stored_room& stored,
+                                 const std::vector<std::shared_ptr<const domain::bank>>& banks,
+                                 const limits& bounds);
 
 class room_host : public std::enable_shared_from_this<room_host> {
   public:

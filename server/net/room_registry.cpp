@@ -22,23 +22,9 @@ std::size_t room_registry::load_stored_rooms() {
     std::size_t loaded = 0;
     for (auto& stored : store_->load_all()) {
         const auto& record = stored.room;
-        auto settings = protocol::settings_from_json(record.settings_json);
-        if (auto* error = std::get_if<std::string>(&settings)) {
-            throw std::runtime_error("room " + record.id + ": settings: " + *error);
-        }
-        auto bank = find_bank(record.bank_id);
-        if (!bank) {
-            // Its asked questions are in its journal; only new pushes need the bank.
-            auto placeholder = std::make_shared<domain::bank>();
-            placeholder->id = record.bank_id;
-            placeholder->title = record.bank_id + " (no longer served)";
-            bank = std::move(placeholder);
-        }
-        domain::room_info info{record.id, record.title, bank, record.created_at,
-                               std::get<domain::timing_settings>(settings)};
         try {
             auto host = std::make_shared<room_host>(
-                pick_executor_(record.id), restore_room(std::move(info), bounds_, stored.events),
+                pick_executor_(record.id), restore_stored_room(stored, banks_, bounds_),
                 role_tokens{record.interviewer_hash, record.candidate_hash, record.observer_hash},
                 store_);
             host->start();

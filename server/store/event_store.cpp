@@ -651,6 +651,31 @@ void event_store::create_room(const room_record& room) {
     impl_->rooms[room.id] = impl::room_state{};
 }
 
+bool event_store::delete_room(const std::string& room_id) {
+    std::lock_guard db_lock(impl_->db_mutex);
+    impl_->exec_or_throw("BEGIN IMMEDIATE", "cannot delete a room");
+    try {
+        statement events = impl_->prepare_or_throw("DELETE FROM events WHERE room = ?1");
+        events.bind(1, room_id);
+        if (const int rc = events.step(); rc != SQLITE_DONE) {
+            impl_->fail("room " + room_id + " cannot be deleted: " + impl_->describe(rc));
+        }
+        statement room = impl_->prepare_or_throw("DELETE FROM rooms WHERE id = ?1");
+        room.bind(1, room_id);
+        if (const int rc = room.step(); rc != SQLITE_DONE) {
+            impl_->fail("room " + room_id + " cannot be deleted: " + impl_->describe(rc));
+        }
+        const bool existed = sqlite3_changes(impl_->db.get()) > 0;
+        impl_->exec_or_throw("COMMIT", "cannot delete a room");
+        std::lock_guard state_lock(impl_->state_mutex);
+        impl_->rooms.erase(room_id);
+        return existed;
+    } catch (...) {
+        impl_->rollback_if_needed();
+        throw;
+    }
+}
+
 void event_store::append(const std::string& room_id, std::vector<std::string> events,
                          commit_callback done) {
     impl::pending p{room_id, std::move(events), std::move(done), 0, std::nullopt};

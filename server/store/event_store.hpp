@@ -74,6 +74,10 @@ class event_store {
     // call order; after a failed append of a room, its later appends fail too (no gap in its
     // log) until reopen_room.
     void append(const std::string& room_id, std::vector<std::string> events, commit_callback done);
+    // Deletes a room and its events for good (retention). Durable when it returns; false when
+    // there was no such room. Throws store_error.
+    bool delete_room(const std::string& room_id);
+
     // The room has reloaded itself from what is stored: accept its appends again.
     void reopen_room(const std::string& room_id);
 

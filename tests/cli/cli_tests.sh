@@ -4,6 +4,8 @@
 set -uo pipefail
 bin="$1"
 source_dir="$(cd "$(dirname "$0")/../.." && pwd)"
+bin="$(realpath "$bin")"
+cd "$source_dir"  # node resolves the 'ws' package from here
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
@@ -108,6 +110,61 @@ check "does not serve the bad bank" bash -c "! curl -sf http://127.0.0.1:$port/a
 kill -TERM "${pids[-1]}"
 wait "${pids[-1]}"
 check "SIGTERM exits 0" test $? -eq 0
+
+# Offline tools on a data directory: export a room's report as a role, purge ended rooms.
+rm -rf "$work/data"
+check "starts for the tools" start_server
+create_room() { curl -sf -X POST -H 'Content-Type: application/json' -d '{"bank":"python-developer"}' \
+    "http://127.0.0.1:$port/api/rooms"; }
+ended_room=$(create_room)
+open_room=$(create_room)
+# An interviewer pushes question 3, writes private notes and a score, and ends the interview.
+check "an interview is held and ended" node --input-type=module -e "
+import WebSocket from 'ws';
+const room = JSON.parse(process.argv[1]);
+const ws = new WebSocket('ws://127.0.0.1:$port/ws');
+const send = (m) => ws.send(JSON.stringify(m));
+const timer = setTimeout(() => { console.error('no ended before the deadline'); process.exit(1); }, 10000);
+ws.on('open', () => send({type: 'hello', room: room.room, token: room.tokens.interviewer, name: 'Grace', client: 'g'}));
+ws.on('message', (data) => {
+  const m = JSON.parse(data);
+  if (m.type === 'welcome') {
+    send({type: 'question.push', question: 'q3'});
+    send({type: 'notes.push', doc: 'private', version: 0, updates: [{clientID: 'g', changes: [[0, 'PRIVATE-CLI-CANARY']]}]});
+    send({type: 'score.set', field: 'q1.comment', value: 'SCORE-CLI-CANARY', expect_rev: 0});
+    send({type: 'room.end'});
+  }
+  if (m.type === 'error') { console.error(JSON.stringify(m)); process.exit(1); }
+  if (m.type === 'ended') { clearTimeout(timer); ws.close(); process.exit(0); }
+});
+" "$ended_room"
+kill -TERM "${pids[-1]}" && wait "${pids[-1]}"
+ended_id=$(node -e 'console.log(JSON.parse(process.argv[1]).room)' "$ended_room")
+open_id=$(node -e 'console.log(JSON.parse(process.argv[1]).room)' "$open_room")
+"$bin" export --data "$work/data" --room "$ended_id" >"$work/interviewer.md" 2>"$work/export.err"
+check "export as interviewer exits 0" test $? -eq 0
+check "the interviewer's report has the private notes" grep -q PRIVATE-CLI-CANARY "$work/interviewer.md"
+check "the interviewer's report has the scorecard" grep -q SCORE-CLI-CANARY "$work/interviewer.md"
+check "the interviewer's report has the sample answer" grep -q "We once had a background job" "$work/interviewer.md"
+"$bin" export --data "$work/data" --room "$ended_id" --as candidate --format json >"$work/candidate.json"
+check "export as candidate exits 0" test $? -eq 0
+check "the candidate's report is JSON for the candidate" bash -c "node -e 'const r = JSON.parse(require(\"fs\").readFileSync(process.argv[1])); process.exit(r.for === \"candidate\" && r.questions.length === 1 ? 0 : 1)' $work/candidate.json"
+check "the candidate's report has no private notes, scores or answers" \
+    bash -c "! grep -qE 'PRIVATE-CLI-CANARY|SCORE-CLI-CANARY|We once had a background job|sample_answer' $work/candidate.json"
+"$bin" export --data "$work/data" --room nope >/dev/null 2>"$work/export.err"
+check "export of an unknown room fails" test $? -ne 0
+check "export of an unknown room says so" grep -q "^mockroom: error: no room 'nope'" "$work/export.err"
+"$bin" export --data "$work/no-such-data" --room "$ended_id" >/dev/null 2>"$work/export.err"
+check "export without a database is a clear error" grep -q "^mockroom: error: no database at" "$work/export.err"
+"$bin" purge --data "$work/data" --older-than soon >/dev/null 2>"$work/purge.err"
+check "purge needs an age" grep -q "^mockroom: error: --older-than takes an age" "$work/purge.err"
+check "purge keeps a recently ended room" bash -c "'$bin' purge --data '$work/data' --older-than 1d | grep -q 'purged 0 ended rooms; kept 2'"
+check "purge deletes an ended room, keeps an open one" bash -c "'$bin' purge --data '$work/data' --older-than 0s | grep -q 'purged 1 ended rooms; kept 1'"
+"$bin" export --data "$work/data" --room "$ended_id" >/dev/null 2>&1
+check "a purged room is gone" test $? -ne 0
+"$bin" export --data "$work/data" --room "$open_id" --as observer >/dev/null 2>&1
+check "the open room is still there" test $? -eq 0
+check "the database is intact" bash -c "sqlite3 '$work/data/mockroom.db' 'PRAGMA integrity_check' | grep -qx ok"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -205,6 +205,9 @@ interface PanelOptions {
   doc: NotesDoc;
   title: string;
   label: string;
+  /** the editor's label while it is read-only for this user */
+  readOnlyLabel: string;
+  /** this role may edit the document (at all; see NotesPanel.setWritable) */
   editable: boolean;
   ctx: NotesContext;
   /** the toolbar's extra controls */
@@ -222,7 +225,13 @@ class NotesPanel {
   private view: EditorView | null = null;
   private readonly editorBox: HTMLElement;
   private readonly syncLine: HTMLElement;
+  private readonly hint: HTMLElement;
   private readonly cursorThrottle: Throttle;
+  /** editable right now (an editable document becomes read-only when the interview ends) */
+  private writable: boolean;
+  private readOnlyReason = '';
+  /** editing affordances, or read-only: swapped in place when the interview ends */
+  private readonly editing = new Compartment();
   /** the last cursor sent was relative to unconfirmed updates: send it again once confirmed */
   private cursorBeforeConfirm = false;
   private cursorSent = false;
@@ -232,6 +241,7 @@ class NotesPanel {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const panel = this;
     const { doc, ctx } = opts;
+    this.writable = opts.editable;
     const headingId = `${doc}-notes-heading`;
     const hintId = `${doc}-notes-hint`;
     this.editorBox = h('div', {
@@ -241,18 +251,15 @@ class NotesPanel {
     }, h('p', { class: 'empty notes-loading' }, 'Loading notes…'));
     // Not a live region: it changes with every keystroke. Problems go to the room's status line.
     this.syncLine = h('p', { class: 'notes-sync hint', 'data-testid': `${doc}-notes-sync` });
+    this.hint = h('p', { class: 'hint', id: hintId, 'data-testid': `${doc}-notes-hint` });
+    this.renderHint();
     this.element = h('section', {
       class: `card notes notes--${doc}`, 'aria-labelledby': headingId, 'data-testid': `${doc}-notes-section`,
     },
     h('div', { class: 'notes-toolbar' }, h('h2', { id: headingId }, opts.title), ...opts.tools),
     opts.notice,
     this.editorBox,
-    h('div', { class: 'notes-foot' },
-      opts.editable
-        ? h('p', { class: 'hint', id: hintId },
-          'Tab indents. To leave the editor, press Esc then Tab.')
-        : h('p', { class: 'hint', id: hintId }, 'Read-only.'),
-      this.syncLine));
+    h('div', { class: 'notes-foot' }, this.hint, this.syncLine));
 
     const host: DocHost = {
       get state() {
@@ -291,24 +298,19 @@ class NotesPanel {
   }
 
   private extensions(hintId: string): Extension {
-    const { editable, label, language, currentLanguage } = this.opts;
+    const { editable, language, currentLanguage } = this.opts;
     const ext: Extension[] = [
       EditorView.lineWrapping,
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
-      EditorView.contentAttributes.of({ 'aria-label': label, 'aria-describedby': hintId }),
+      EditorView.contentAttributes.of({ 'aria-describedby': hintId }),
       remoteSelectionMarks,
       remoteCaretLayer,
       editorTheme,
+      this.editing.of(this.editingExtensions()),
     ];
     if (language) ext.push(language.of(languageExtension(currentLanguage())));
     if (editable) {
       ext.push(
-        history(),
-        drawSelection(),
-        // Tab indents (useful for Python); Escape then Tab leaves the editor (CodeMirror's
-        // tab-focus mode), as the hint under the editor says. Ctrl-M toggles that mode.
-        keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-        placeholder(this.opts.placeholder),
         EditorState.transactionFilter.of((tr) => {
           if (tr.docChanged && tr.newDoc.length > MAX_NOTES_LENGTH && tr.newDoc.length > tr.startState.doc.length) {
             this.opts.ctx.status('The notes cannot grow over 1,048,576 characters.');
@@ -318,11 +320,50 @@ class NotesPanel {
         }),
         EditorView.updateListener.of((u) => this.onUpdate(u)),
       );
-    } else {
-      ext.push(EditorState.readOnly.of(true), EditorView.editable.of(false),
-        EditorView.contentAttributes.of({ 'aria-readonly': 'true' }));
     }
     return ext;
+  }
+
+  /** What editing needs, or what makes the editor read-only (with its label). */
+  private editingExtensions(): Extension {
+    if (this.writable) {
+      return [
+        EditorView.contentAttributes.of({ 'aria-label': this.opts.label }),
+        history(),
+        drawSelection(),
+        // Tab indents (useful for Python); Escape then Tab leaves the editor (CodeMirror's
+        // tab-focus mode), as the hint under the editor says. Ctrl-M toggles that mode.
+        keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+        placeholder(this.opts.placeholder),
+      ];
+    }
+    return [
+      EditorView.contentAttributes.of({ 'aria-label': this.opts.readOnlyLabel, 'aria-readonly': 'true' }),
+      EditorState.readOnly.of(true),
+      EditorView.editable.of(false),
+    ];
+  }
+
+  private renderHint(): void {
+    this.hint.textContent = this.writable
+      ? 'Tab indents. To leave the editor, press Esc then Tab.'
+      : this.readOnlyReason ? `Read-only: ${this.readOnlyReason}` : 'Read-only.';
+  }
+
+  /**
+   * Makes an editable document read-only (with the reason shown under it) or editable again.
+   * A document this role may not edit stays read-only.
+   */
+  setWritable(writable: boolean, reason = ''): void {
+    const next = writable && this.opts.editable;
+    const changed = next !== this.writable;
+    this.writable = next;
+    this.readOnlyReason = next ? '' : reason;
+    this.renderHint();
+    this.element.dataset.readonly = String(!next);
+    if (!changed) return;
+    if (!next) this.cursorThrottle.cancel();
+    this.view?.dispatch({ effects: this.editing.reconfigure(this.editingExtensions()) });
   }
 
   private onUpdate(u: ViewUpdate): void {
@@ -334,7 +375,7 @@ class NotesPanel {
 
   private sendCursor(): void {
     const msg = this.sync.cursorMessage();
-    if (!msg || !this.opts.editable) return;
+    if (!msg || !this.writable) return;
     if (this.opts.ctx.send(msg)) {
       this.cursorSent = true;
       this.cursorBeforeConfirm = this.sync.pendingCount() > 0;
@@ -412,6 +453,10 @@ export class NotesController {
   private languageRequest: number | null = null;
   private readonly languageSelect: HTMLSelectElement | null;
   private readonly languageLabel: HTMLElement;
+  /** the select's box (hidden once the interview has ended) and the read-only label shown then */
+  private readonly languageTools: HTMLElement | null = null;
+  private readonly languageReadOnly: HTMLElement | null = null;
+  private ended = false;
   private readonly languageCompartment = new Compartment();
   private names = new Map<string, string>();
 
@@ -426,8 +471,11 @@ export class NotesController {
       this.languageSelect.value = language;
       this.languageSelect.addEventListener('change', () => this.requestLanguage());
       this.languageLabel = h('span', { class: 'hint', id: 'notes-language-by' });
-      tools.push(h('div', { class: 'notes-language' },
-        h('label', { for: 'notes-language' }, 'Highlighting'), this.languageSelect, this.languageLabel));
+      this.languageTools = h('div', { class: 'notes-language' },
+        h('label', { for: 'notes-language' }, 'Highlighting'), this.languageSelect, this.languageLabel);
+      this.languageReadOnly = h('span', { 'data-testid': 'notes-language-label', 'data-language': language });
+      tools.push(this.languageTools,
+        h('p', { class: 'notes-language hint', hidden: true }, 'Highlighting: ', this.languageReadOnly));
     } else {
       this.languageSelect = null;
       this.languageLabel = h('span', { 'data-testid': 'notes-language', 'data-language': language });
@@ -437,6 +485,7 @@ export class NotesController {
       doc: 'shared',
       title: 'Shared notes',
       label: canEditShared ? 'Shared notes, editable by the interviewers and the candidate' : 'Shared notes (read-only)',
+      readOnlyLabel: 'Shared notes (read-only)',
       editable: canEditShared,
       ctx,
       tools,
@@ -450,6 +499,7 @@ export class NotesController {
         doc: 'private',
         title: 'Private notes',
         label: 'Private notes, only interviewers see them',
+        readOnlyLabel: 'Private notes (read-only)',
         editable: true,
         ctx,
         tools: [],
@@ -483,6 +533,20 @@ export class NotesController {
 
   connected(): void {
     for (const p of this.panels()) p.connected();
+  }
+
+  /**
+   * The interview has ended: the shared notes are read-only for everyone (no editing
+   * affordances, no highlighting choice); the private notes stay editable for interviewers.
+   */
+  setEnded(ended: boolean): void {
+    this.ended = ended;
+    this.shared.setWritable(!ended, 'the interview has ended.');
+    if (this.languageTools && this.languageReadOnly) {
+      this.languageTools.hidden = ended;
+      this.languageReadOnly.parentElement!.hidden = !ended;
+    }
+    this.renderLanguage(null);
   }
 
   disconnected(): void {
@@ -547,6 +611,10 @@ export class NotesController {
   private renderLanguage(by: string | null): void {
     const lang = this.language;
     this.shared.element.querySelector<HTMLElement>('.notes-editor')?.setAttribute('data-language', lang);
+    if (this.languageReadOnly) {
+      this.languageReadOnly.textContent = LANGUAGE_LABEL[lang];
+      this.languageReadOnly.dataset.language = lang;
+    }
     if (this.languageSelect) {
       this.languageSelect.value = lang;
       const who = by !== null ? this.names.get(by) : undefined;
@@ -561,7 +629,7 @@ export class NotesController {
     const select = this.languageSelect;
     if (!select) return;
     const lang = select.value;
-    if (!isNotesLanguage(lang) || lang === this.language) return;
+    if (!isNotesLanguage(lang) || lang === this.language || this.ended) return;
     const id = this.ctx.nextId();
     if (!this.ctx.send(setNotesLanguage(lang, id))) {
       select.value = this.language;

@@ -46,7 +46,10 @@ export interface Question {
    * (for the current one: so far)
    */
   time_spent_ms?: number;
-  /** interviewers only; "" for a custom question */
+  /**
+   * interviewers' copies ("" for a custom question); candidates' and observers' copies once
+   * the sample answers have been revealed after the end
+   */
   sample_answer?: string;
 }
 
@@ -95,6 +98,12 @@ export interface RoomState {
   /** highlighting of the shared pad; absent from servers older than notes (means plain) */
   language?: NotesLanguage;
   timers: RoomTimers;
+  /** when the interview ended (server clock), or null; absent from servers older than ending */
+  ended_at?: number | null;
+  /** the sample answers of the asked questions have been revealed (after the end) */
+  revealed?: boolean;
+  /** interviewers only: every set scorecard field with its value and revision */
+  scorecard?: Scorecard;
 }
 
 export interface WelcomeMessage {
@@ -125,13 +134,17 @@ export interface QuestionMessage {
 export type TimerName = 'interview' | 'question';
 export type TimerPhase = 'idle' | 'running' | 'paused' | 'expired';
 export type TimerCommandName = 'start' | 'pause' | 'resume' | 'reset' | 'add';
-/** what changed a timer: a command, a question push, or the server's expiry */
-export type TimerCause = TimerCommandName | 'push' | 'expire';
+/**
+ * what changed a timer: a command, a question push, the server's expiry, or the end of the
+ * interview (`end`: a running timer paused where it stands; the server sends it, PROTOCOL.md
+ * does not list it yet)
+ */
+export type TimerCause = TimerCommandName | 'push' | 'expire' | 'end';
 
 export const TIMER_NAMES: readonly TimerName[] = ['interview', 'question'];
 export const TIMER_PHASES: readonly TimerPhase[] = ['idle', 'running', 'paused', 'expired'];
 export const TIMER_COMMANDS: readonly TimerCommandName[] = ['start', 'pause', 'resume', 'reset', 'add'];
-export const TIMER_CAUSES: readonly TimerCause[] = [...TIMER_COMMANDS, 'push', 'expire'];
+export const TIMER_CAUSES: readonly TimerCause[] = [...TIMER_COMMANDS, 'push', 'expire', 'end'];
 
 /** One timer's state (`welcome.state.timers.*` and the body of a `timer` message). */
 export interface TimerState {
@@ -214,6 +227,51 @@ export interface NotesLanguageMessage {
   by: string;
 }
 
+// Ending, debrief and the scorecard (see "Ending, debrief and the scorecard" in PROTOCOL.md).
+
+export interface EndedMessage {
+  type: 'ended';
+  /** when it ended (server clock) */
+  at: number;
+  /** the interviewer who ended it */
+  by: string;
+}
+
+export interface RevealedAnswer {
+  seq: number;
+  sample_answer: string;
+}
+
+export interface RevealedMessage {
+  type: 'revealed';
+  /** the sample answer of each asked question ("" for a custom question) */
+  answers: RevealedAnswer[];
+}
+
+/** A scorecard field's value: a rating 1-4, a recommendation or text; null when cleared. */
+export type ScoreValue = number | string | null;
+
+export type Recommendation = 'strong_no' | 'no' | 'yes' | 'strong_yes';
+export const RECOMMENDATIONS: readonly Recommendation[] = ['strong_no', 'no', 'yes', 'strong_yes'];
+
+/** One stored scorecard field. */
+export interface ScoreEntry {
+  value: ScoreValue;
+  rev: number;
+}
+
+/** `welcome.state.scorecard`: field name (`q1.rating`, `q1.comment`, `recommendation`, `summary`) → entry. */
+export type Scorecard = Record<string, ScoreEntry>;
+
+/** A scorecard field changed (interviewers only). */
+export interface ScoreMessage {
+  type: 'score';
+  field: string;
+  value: ScoreValue;
+  rev: number;
+  by: string;
+}
+
 export type NotesServerMessage =
   | NotesUpdatesMessage
   | NotesSnapshotMessage
@@ -227,6 +285,9 @@ export type ServerMessage =
   | PongMessage
   | ErrorMessage
   | TimerMessage
+  | EndedMessage
+  | RevealedMessage
+  | ScoreMessage
   | NotesServerMessage;
 
 // ---------------------------------------------------------------------------------------------
@@ -386,6 +447,22 @@ function isRoomInfo(v: unknown): v is RoomInfo {
   return isObject(v) && isString(v.id) && isString(v.title) && isBankRef(v.bank);
 }
 
+function isScoreValue(v: unknown): v is ScoreValue {
+  return v === null || isInteger(v) || isString(v);
+}
+
+function isScoreEntry(v: unknown): v is ScoreEntry {
+  return isObject(v) && isScoreValue(v.value) && isCount(v.rev);
+}
+
+function isScorecard(v: unknown): v is Scorecard {
+  return isObject(v) && Object.values(v).every(isScoreEntry);
+}
+
+function isRevealedAnswer(v: unknown): v is RevealedAnswer {
+  return isObject(v) && isInteger(v.seq) && isString(v.sample_answer);
+}
+
 function isRoomState(v: unknown): v is RoomState {
   return (
     isObject(v) &&
@@ -394,7 +471,10 @@ function isRoomState(v: unknown): v is RoomState {
     isArrayOf(v.history, isQuestion) &&
     (v.bank === undefined || isBank(v.bank)) &&
     (v.language === undefined || isNotesLanguage(v.language)) &&
-    isRoomTimers(v.timers)
+    isRoomTimers(v.timers) &&
+    (v.ended_at === undefined || v.ended_at === null || isInteger(v.ended_at)) &&
+    (v.revealed === undefined || typeof v.revealed === 'boolean') &&
+    (v.scorecard === undefined || isScorecard(v.scorecard))
   );
 }
 
@@ -430,6 +510,12 @@ function isServerMessage(v: unknown): v is ServerMessage {
       return isNotesDoc(v.doc) && isCount(v.version) && isString(v.participant) && isArrayOf(v.ranges, isCursorRange);
     case 'notes.language':
       return isNotesLanguage(v.language) && isString(v.by);
+    case 'ended':
+      return isInteger(v.at) && isString(v.by);
+    case 'revealed':
+      return isArrayOf(v.answers, isRevealedAnswer);
+    case 'score':
+      return isString(v.field) && isScoreValue(v.value) && isCount(v.rev) && isString(v.by);
     default:
       return false;
   }
@@ -528,7 +614,29 @@ export interface SetNotesLanguageMessage {
   language: NotesLanguage;
 }
 
+export interface EndInterviewMessage {
+  type: 'room.end';
+  id?: string | number;
+}
+
+export interface RevealAnswersMessage {
+  type: 'room.reveal';
+  id?: string | number;
+}
+
+export interface SetScoreMessage {
+  type: 'score.set';
+  id?: string | number;
+  field: string;
+  value: ScoreValue;
+  /** the field's revision as shown (0 for a field never set) */
+  expect_rev: number;
+}
+
 export type ClientMessage =
+  | EndInterviewMessage
+  | RevealAnswersMessage
+  | SetScoreMessage
   | HelloMessage
   | PushBankQuestionMessage
   | PushCustomQuestionMessage
@@ -619,6 +727,28 @@ export function timerCommand(
   };
 }
 
+/** Ends the interview for everyone (interviewers only). */
+export function endInterview(id?: string | number): EndInterviewMessage {
+  return id === undefined ? { type: 'room.end' } : { type: 'room.end', id };
+}
+
+/** Reveals the asked questions' sample answers to everyone (interviewers, after the end). */
+export function revealAnswers(id?: string | number): RevealAnswersMessage {
+  return id === undefined ? { type: 'room.reveal' } : { type: 'room.reveal', id };
+}
+
+/** Sets one scorecard field; `expectRev` is its revision as shown (0 for a field never set). */
+export function setScore(field: string, value: ScoreValue, expectRev: number, id?: string | number): SetScoreMessage {
+  // Key order as in the protocol's example: type, id, field, value, expect_rev.
+  return {
+    type: 'score.set',
+    ...(id === undefined ? {} : { id }),
+    field,
+    value,
+    expect_rev: expectRev,
+  };
+}
+
 export function pingMessage(id: string | number, t0: number): PingMessage {
   return { type: 'ping', id, t0 };
 }
@@ -634,6 +764,8 @@ export function leaveMessage(): LeaveMessage {
 export const MAX_NAME_BYTES = 64;
 export const MAX_TITLE_BYTES = 200;
 export const MAX_CUSTOM_TEXT_BYTES = 10_000;
+/** A scorecard comment or summary. */
+export const MAX_SCORE_TEXT_BYTES = 10_000;
 
 /** A push's `budget_ms`, a reset's new duration: 1 s to 24 h. */
 export const MIN_TIMER_MS = 1_000;

@@ -14,6 +14,7 @@ import {
   type ServerMessage,
 } from './protocol';
 import { localStore, rememberName, rememberedName, tabClientId, webSocketUrl } from './route';
+import { ScorecardPanel } from './scorecard-ui';
 import { applyMessage, type RoomModel } from './state';
 import { TimerPanel, type SendOptions } from './timer-ui';
 import { audienceView, interviewerView, type RoleView } from './views';
@@ -60,6 +61,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
   let viewRole: string | null = null;
   let notes: NotesController | null = null;
   let timers: TimerPanel | null = null;
+  /** interviewers only */
+  let scorecard: ScorecardPanel | null = null;
   /** the server clock estimate (welcome.now, then ping/pong); kept across reconnects */
   const clock = new ServerClock();
   /** the notes versions named in the last hello */
@@ -115,6 +118,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
     notes = null;
     timers?.destroy();
     timers = null;
+    scorecard?.destroy();
+    scorecard = null;
     leaveButton.hidden = true;
     const again = h('button', { type: 'button', class: 'primary', 'data-testid': 'rejoin-button' }, 'Join again');
     again.addEventListener('click', () => showJoinForm());
@@ -209,8 +214,19 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
           nameOf,
           storage: localStore(),
         });
+        scorecard?.destroy();
+        scorecard = model.role === 'interviewer'
+          ? new ScorecardPanel({
+            send,
+            you: () => model?.you ?? '',
+            nameOf,
+            announce,
+            status: setStatus,
+          })
+          : null;
         const panels = {
           shared: notes.shared.element, private: notes.private?.element ?? null, timers: timers.element,
+          scorecard: scorecard?.element ?? null,
         };
         view = model.role === 'interviewer'
           ? interviewerView({ send, status: setStatus, budget: timers.budget }, panels)
@@ -228,16 +244,39 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
       }
       view.setConnected(true);
       view.renderAll(model);
+      const ended = model.endedAt !== null;
       timers!.setConnected(true);
+      timers!.setEnded(ended);
       timers!.update(model.timers);
       notes!.setPresence(model.participants, model.you);
       notes!.setLanguage(model.language);
+      notes!.setEnded(ended);
       notes!.connected();
-      // A question pushed while we were away is news too.
+      if (scorecard) {
+        scorecard.setConnected(true);
+        scorecard.setQuestions(model.history);
+        scorecard.load(msg.state.scorecard ?? {});
+      }
+      // A question pushed while we were away is news too; so is the end.
       if (prev && model.current && model.current.seq !== prev.current?.seq) announceQuestion();
+      if (ended && prev?.endedAt == null) announce('The interview has ended.');
     } else if (change === 'question') {
       view?.renderQuestion(model);
+      scorecard?.setQuestions(model.history);
       announceQuestion();
+    } else if (change === 'ended') {
+      view?.renderEnded(model);
+      notes?.setEnded(true);
+      timers?.setEnded(true);
+      const by = model.endedBy === model.you ? null : model.endedBy === null ? null : nameOf(model.endedBy);
+      announce(by ? `The interview has ended. ${by} ended it.` : 'The interview has ended.');
+    } else if (change === 'revealed') {
+      view?.renderEnded(model);
+      announce(model.role === 'interviewer'
+        ? 'The sample answers are now shown to the candidate and observers.'
+        : 'The interview’s sample answers are now shown with each question.');
+    } else if (change === 'score' && msg.type === 'score') {
+      scorecard?.onScore(msg);
     } else if (change === 'timer' && msg.type === 'timer') {
       timers?.update(model.timers, msg);
     } else if (change === 'presence') {
@@ -255,6 +294,7 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
 
   function onError(msg: ErrorMessage): void {
     if (welcomedOnThisSocket && notes?.onError(msg)) return;
+    if (welcomedOnThisSocket && scorecard?.onError(msg)) return;
     // A message dropped unread by the server's rate limit: a notes push among them is resent.
     if (msg.code === 'rate_limited' && (msg.ref === undefined || msg.ref === null)) notes?.messageDropped();
     const what = typeof msg.ref === 'number' ? requests.get(msg.ref) : undefined;
@@ -266,6 +306,8 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
       notes = null;
       timers?.destroy();
       timers = null;
+      scorecard?.destroy();
+      scorecard = null;
       leaveButton.hidden = true;
       replaceChildren(main, h('section', { class: 'card notice', 'data-testid': 'invalid-link' },
         h('h2', {}, 'This link is not valid'),
@@ -288,6 +330,7 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
     lastConnKind = s.kind;
     view?.setConnected(s.kind === 'connected');
     timers?.setConnected(s.kind === 'connected');
+    scorecard?.setConnected(s.kind === 'connected');
     // Joined is the welcome (onMessage); any other state means the socket is gone.
     if (s.kind !== 'connected') notes?.disconnected();
     main.classList.toggle('is-stale', view !== null && s.kind !== 'connected');

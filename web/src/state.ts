@@ -10,6 +10,7 @@ import type {
   Role,
   RoomInfo,
   RoomTimers,
+  ScoreEntry,
   ServerMessage,
   TimerState,
 } from './protocol';
@@ -27,6 +28,19 @@ export interface RoomModel {
   language: NotesLanguage;
   /** the two timers, as the server last described them */
   timers: RoomTimers;
+  /** when the interview ended (server clock), or null while it goes on */
+  endedAt: number | null;
+  /** who ended it (from the `ended` message; null when only the welcome told us) */
+  endedBy: string | null;
+  /** the sample answers of the asked questions have been revealed */
+  revealed: boolean;
+  /** interviewers only: the scorecard as the server last described it, field → entry */
+  scorecard: Record<string, ScoreEntryBy>;
+}
+
+/** A scorecard field as stored, with who set it last when known. */
+export interface ScoreEntryBy extends ScoreEntry {
+  by: string | null;
 }
 
 /** Newest first, one entry per seq. */
@@ -37,7 +51,16 @@ export function mergeHistory(history: readonly Question[], ...more: (Question | 
   return [...bySeq.values()].sort((a, b) => b.seq - a.seq);
 }
 
-export type ModelChange = 'all' | 'question' | 'presence' | 'language' | 'timer' | 'none';
+export type ModelChange =
+  | 'all'
+  | 'question'
+  | 'presence'
+  | 'language'
+  | 'timer'
+  | 'ended'
+  | 'revealed'
+  | 'score'
+  | 'none';
 
 /** A timer's state without the message's envelope (`type`, `timer`, `cause`, `by`). */
 export function timerStateOf(msg: TimerState): TimerState {
@@ -56,6 +79,14 @@ export function timerStateOf(msg: TimerState): TimerState {
 /** Records the time spent on question `seq` (interviewers only) in the history. */
 function withTimeSpent(history: readonly Question[], seq: number, ms: number): Question[] {
   return history.map((q) => (q.seq === seq ? { ...q, time_spent_ms: ms } : q));
+}
+
+/** Puts revealed sample answers (by seq) into the questions they belong to. */
+export function withAnswers(questions: readonly Question[], answers: ReadonlyMap<number, string>): Question[] {
+  return questions.map((q) => {
+    const answer = answers.get(q.seq);
+    return answer === undefined ? q : { ...q, sample_answer: answer };
+  });
 }
 
 /**
@@ -79,6 +110,14 @@ export function applyMessage(
           bank: msg.state.bank ?? null,
           language: msg.state.language ?? 'plain',
           timers: msg.state.timers,
+          endedAt: msg.state.ended_at ?? null,
+          // A reconnect to the same room keeps the name of who ended it.
+          endedBy: msg.state.ended_at != null && model?.room.id === msg.room.id ? model.endedBy : null,
+          revealed: msg.state.revealed ?? false,
+          scorecard: Object.fromEntries(Object.entries(msg.state.scorecard ?? {}).map(([field, e]) => [
+            field,
+            { value: e.value, rev: e.rev, by: model?.scorecard[field]?.rev === e.rev ? model.scorecard[field]!.by : null },
+          ])),
         },
         change: 'all',
       };
@@ -109,6 +148,33 @@ export function applyMessage(
     case 'notes.language':
       if (!model) return { model, change: 'none' };
       return { model: { ...model, language: msg.language }, change: 'language' };
+    case 'ended':
+      // It ends once: a repeat changes nothing.
+      if (!model || model.endedAt !== null) return { model, change: 'none' };
+      return { model: { ...model, endedAt: msg.at, endedBy: msg.by }, change: 'ended' };
+    case 'revealed': {
+      if (!model) return { model, change: 'none' };
+      const answers = new Map(msg.answers.map((a) => [a.seq, a.sample_answer]));
+      return {
+        model: {
+          ...model,
+          revealed: true,
+          current: model.current ? withAnswers([model.current], answers)[0]! : null,
+          history: withAnswers(model.history, answers),
+        },
+        change: 'revealed',
+      };
+    }
+    case 'score': {
+      if (!model) return { model, change: 'none' };
+      // Revisions only grow: an older value arriving after a newer one is stale.
+      const known = model.scorecard[msg.field];
+      if (known && msg.rev <= known.rev) return { model, change: 'none' };
+      return {
+        model: { ...model, scorecard: { ...model.scorecard, [msg.field]: { value: msg.value, rev: msg.rev, by: msg.by } } },
+        change: 'score',
+      };
+    }
     default:
       return { model, change: 'none' };
   }

@@ -144,6 +144,8 @@ class TimerBlock {
   /** the rev of the running state whose expiry was already announced here */
   private expiryDoneRev: number | null = null;
   private connected = false;
+  /** the interview has ended: the timers are stopped for good, no controls */
+  private ended = false;
   private readonly buttons: {
     toggle: HTMLButtonElement;
     reset: HTMLButtonElement;
@@ -250,6 +252,12 @@ class TimerBlock {
     this.updateControls();
   }
 
+  setEnded(ended: boolean): void {
+    this.ended = ended;
+    if (this.resetMinutes) this.resetMinutes.disabled = ended;
+    this.updateControls();
+  }
+
   /** One animation frame: redraw what changed, announce crossings. */
   frame(serverNow: number | null): void {
     const t = this.state;
@@ -286,7 +294,7 @@ class TimerBlock {
   private updateControls(): void {
     if (!this.buttons) return;
     const s = this.state?.state ?? null;
-    const usable = this.connected && s !== null;
+    const usable = this.connected && s !== null && !this.ended;
     const { toggle, reset, plus, minus } = this.buttons;
     const timer = this.name === 'question' ? 'the question timer' : 'the interview timer';
     const [text, aria] = s === 'running' ? ['Pause', `Pause ${timer}`]
@@ -336,6 +344,8 @@ export class TimerPanel {
   private readonly blocks: Record<TimerName, TimerBlock>;
   private readonly announcer: HTMLElement;
   private readonly beeper: Beeper;
+  private readonly budgetInput: HTMLInputElement | null;
+  private readonly endedNote: HTMLElement;
   private raf = 0;
   private announceTimer: ReturnType<typeof setTimeout> | undefined;
   private pending: string[] = [];
@@ -368,8 +378,12 @@ export class TimerPanel {
     this.announcer = h('div', {
       class: 'visually-hidden', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-testid': 'timer-announcer',
     });
+    this.budgetInput = budgetInput;
+    this.endedNote = h('p', { class: 'hint', 'data-testid': 'timers-ended', hidden: true },
+      'The interview has ended: the timers are stopped.');
     this.element = h('section', { class: 'card timers', 'aria-labelledby': 'timers-heading', 'data-testid': 'timers-section' },
       h('h2', { id: 'timers-heading' }, 'Time'),
+      this.endedNote,
       h('div', { class: 'timer-grid' }, this.blocks.question.element, this.blocks.interview.element),
       h('p', { class: 'timer-sound' }, sound, ' ', h('label', { for: 'timer-sound' }, 'Beep when time is up')),
       this.announcer);
@@ -407,6 +421,14 @@ export class TimerPanel {
   setConnected(connected: boolean): void {
     this.blocks.question.setConnected(connected);
     this.blocks.interview.setConnected(connected);
+  }
+
+  /** The interview has ended: the server paused the timers; the controls go. */
+  setEnded(ended: boolean): void {
+    this.blocks.question.setEnded(ended);
+    this.blocks.interview.setEnded(ended);
+    if (this.budgetInput) this.budgetInput.disabled = ended;
+    this.endedNote.hidden = !ended;
   }
 
   destroy(): void {

@@ -162,6 +162,9 @@ export function changeAnnouncement(msg: TimerMessage, previous: TimerState | nul
       break;
     case 'expire':
       return expiryAnnouncement(msg.timer);
+    case 'end':
+      // The interview ended (the timers stop where they stand): that is announced itself.
+      return null;
   }
   if (msg.state === 'expired') text = text ? `${text}. ${expiryAnnouncement(msg.timer)}` : expiryAnnouncement(msg.timer);
   return text;

@@ -5,22 +5,23 @@ import { difficultyBadge, h, replaceChildren, timeElement } from './dom';
 import {
   DIFFICULTIES,
   MAX_CUSTOM_TEXT_BYTES,
+  endInterview,
   isDifficulty,
   pushBankQuestion,
   pushCustomQuestion,
+  revealAnswers,
   utf8Length,
   type BankQuestion,
-  type ClientMessage,
   type Participant,
   type Question,
 } from './protocol';
 import { filterQuestions, sortParticipants, type DifficultyFilter, type RoomModel } from './state';
-import type { BudgetField } from './timer-ui';
+import type { BudgetField, SendFn } from './timer-ui';
 import { formatLength, spokenLength } from './timers';
 
 export interface ViewContext {
   /** sends a request with a fresh id; false when not connected */
-  send: (build: (id: number) => ClientMessage, what: string) => boolean;
+  send: SendFn;
   status: (text: string) => void;
   /** the "time for the next question" field (in the timers panel) */
   budget: BudgetField | null;
@@ -32,6 +33,8 @@ export interface NotesPanels {
   private: HTMLElement | null;
   /** the timers (every role) */
   timers: HTMLElement;
+  /** interviewers only: the scorecard */
+  scorecard?: HTMLElement | null;
 }
 
 export interface RoleView {
@@ -40,6 +43,8 @@ export interface RoleView {
   renderAll(model: RoomModel): void;
   renderQuestion(model: RoomModel): void;
   renderPresence(model: RoomModel): void;
+  /** the interview ended, or its sample answers were revealed (also from a welcome) */
+  renderEnded(model: RoomModel): void;
   setConnected(connected: boolean): void;
 }
 
@@ -56,7 +61,18 @@ function questionLabel(q: { number: number | null }): string {
   return q.number === null ? 'Custom question' : `Question ${q.number}`;
 }
 
-function renderCurrent(el: HTMLElement, q: Question | null, opts: { withAnswer: boolean; emptyText: string }): void {
+/** A sample answer shown to the candidate and observers once revealed after the interview. */
+function revealedAnswer(q: Question, testid: string): HTMLElement | null {
+  if (q.sample_answer === undefined) return null;
+  return h('div', { class: 'answer answer--revealed', 'data-testid': testid },
+    h('p', { class: 'answer-label' }, 'Sample answer (shown after the interview)'),
+    q.sample_answer
+      ? h('p', { class: 'answer-text' }, q.sample_answer)
+      : h('p', { class: 'empty' }, 'No sample answer (a custom question).'));
+}
+
+function renderCurrent(el: HTMLElement, q: Question | null,
+  opts: { withAnswer: boolean; revealed?: boolean; emptyText: string }): void {
   if (!q) {
     replaceChildren(el, h('p', { class: 'empty', 'data-testid': 'current-question-empty' }, opts.emptyText));
     return;
@@ -68,7 +84,7 @@ function renderCurrent(el: HTMLElement, q: Question | null, opts: { withAnswer: 
     opts.withAnswer && q.sample_answer
       ? h('details', { class: 'answer', 'data-testid': 'current-sample-answer' },
         h('summary', {}, 'Sample answer'), h('p', { class: 'answer-text' }, q.sample_answer))
-      : null,
+      : opts.revealed ? revealedAnswer(q, 'current-sample-answer') : null,
   );
 }
 
@@ -83,7 +99,7 @@ function timing(q: Question, isCurrent: boolean): HTMLElement {
       : null);
 }
 
-function renderHistory(list: HTMLElement, history: readonly Question[], current: Question | null): void {
+function renderHistory(list: HTMLElement, history: readonly Question[], current: Question | null, revealed = false): void {
   if (history.length === 0) {
     replaceChildren(list, h('li', { class: 'empty' }, 'No questions pushed yet.'));
     return;
@@ -93,7 +109,80 @@ function renderHistory(list: HTMLElement, history: readonly Question[], current:
       h('p', { class: 'meta' }, timeElement(q.pushed_at), ' · ', questionLabel(q), ' ', difficultyBadge(q.difficulty),
         current?.seq === q.seq ? h('span', { class: 'current-tag' }, ' current') : null),
       h('p', { class: 'history-text' }, q.text),
-      timing(q, current?.seq === q.seq))));
+      timing(q, current?.seq === q.seq),
+      revealed ? revealedAnswer(q, 'history-sample-answer') : null)));
+}
+
+/**
+ * "The interview has ended" at the top of every view, once it has. Not a live region itself:
+ * the room announces the end once, when it happens.
+ */
+function endedBanner(): { element: HTMLElement; render(model: RoomModel): void } {
+  const detail = h('span', { 'data-testid': 'ended-detail' });
+  const debrief = h('p', { class: 'ended-debrief', 'data-testid': 'ended-debrief' });
+  const element = h('div', { class: 'banner banner--ended', 'data-testid': 'ended-banner', hidden: true },
+    h('p', {}, h('strong', {}, 'The interview has ended'), detail), debrief);
+  return {
+    element,
+    render(m) {
+      element.hidden = m.endedAt === null;
+      if (m.endedAt === null) return;
+      const by = m.endedBy === null ? null : m.participants.find((p) => p.id === m.endedBy)?.name ?? null;
+      replaceChildren(detail, ' at ', timeElement(m.endedAt), by ? ` (ended by ${by})` : '', '.');
+      debrief.textContent = m.role === 'interviewer'
+        ? 'The shared notes are read-only and the timers are stopped. Your private notes and the scorecard stay open.'
+        : m.revealed
+          ? 'The shared notes are read-only. The sample answers are now shown with each question.'
+          : 'The shared notes are read-only. Thank you for taking part.';
+    },
+  };
+}
+
+/**
+ * A second step for an action that cannot be undone: the trigger shows a small confirmation
+ * box whose confirm button gets focus; Cancel or Escape closes it and returns focus.
+ */
+function confirmStep(opts: {
+  trigger: HTMLButtonElement;
+  question: string;
+  confirmLabel: string;
+  testid: string;
+  onConfirm: () => void;
+}): HTMLElement {
+  const questionId = `${opts.testid}-question`;
+  const yes = h('button', { type: 'button', class: 'primary danger', 'data-testid': `${opts.testid}-confirm` },
+    opts.confirmLabel);
+  const no = h('button', { type: 'button', 'data-testid': `${opts.testid}-cancel` }, 'Cancel');
+  const box = h('div', {
+    class: 'confirm', role: 'group', 'aria-labelledby': questionId, 'data-testid': `${opts.testid}-confirmation`,
+    hidden: true,
+  },
+  h('p', { id: questionId }, opts.question),
+  h('p', { class: 'actions' }, yes, no));
+  const close = (): void => {
+    box.hidden = true;
+    opts.trigger.setAttribute('aria-expanded', 'false');
+    opts.trigger.focus();
+  };
+  opts.trigger.setAttribute('aria-expanded', 'false');
+  opts.trigger.addEventListener('click', () => {
+    if (opts.trigger.getAttribute('aria-disabled') === 'true') return;
+    box.hidden = false;
+    opts.trigger.setAttribute('aria-expanded', 'true');
+    yes.focus();
+  });
+  no.addEventListener('click', close);
+  box.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      close();
+    }
+  });
+  yes.addEventListener('click', () => {
+    close();
+    opts.onConfirm();
+  });
+  return box;
 }
 
 const ROLE_LABEL = { interviewer: 'Interviewer', candidate: 'Candidate', observer: 'Observer' } as const;
@@ -136,8 +225,10 @@ export function audienceView(role: 'candidate' | 'observer', notes: NotesPanels)
   const current = h('div', { class: 'current current--large', 'data-testid': 'current-question' });
   const history = historySection();
   const presence = presenceSection();
+  const banner = endedBanner();
   const element = h('div', { class: `layout layout--audience role-${role}` },
     h('div', { class: 'col-main' },
+      banner.element,
       role === 'observer'
         ? h('p', { class: 'banner', 'data-testid': 'observer-banner' },
           'You are observing this interview. This view is read-only.')
@@ -153,17 +244,25 @@ export function audienceView(role: 'candidate' | 'observer', notes: NotesPanels)
     ? 'No question yet. The interviewer’s question will appear here.'
     : 'No question has been asked yet.';
   const renderQ = (m: RoomModel): void => {
-    renderCurrent(current, m.current, { withAnswer: false, emptyText });
-    renderHistory(history.list, m.history, m.current);
+    renderCurrent(current, m.current, { withAnswer: false, revealed: m.revealed, emptyText });
+    renderHistory(history.list, m.history, m.current, m.revealed);
   };
   return {
     element,
     renderAll(m) {
       renderQ(m);
       renderPresence(presence.list, m.participants, m.you);
+      banner.render(m);
     },
     renderQuestion: renderQ,
-    renderPresence: (m) => renderPresence(presence.list, m.participants, m.you),
+    renderPresence: (m) => {
+      renderPresence(presence.list, m.participants, m.you);
+      banner.render(m);
+    },
+    renderEnded(m) {
+      renderQ(m);
+      banner.render(m);
+    },
     setConnected() {},
   };
 }
@@ -179,6 +278,7 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
   let bankKey = '';
   let pendingCustom: string | null = null;
   let connected = false;
+  let ended = false;
 
   // Bank browser
   const search = h('input', {
@@ -223,13 +323,81 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
   const current = h('div', { class: 'current', 'data-testid': 'current-question' });
   const history = historySection();
   const presence = presenceSection();
+  const banner = endedBanner();
+  const pushEndedHint = h('p', { class: 'hint', 'data-testid': 'push-ended-hint', hidden: true },
+    'The interview has ended: no more questions can be pushed.');
+  detailSection.append(pushEndedHint);
 
+  // Ending and the debrief
+  const endButton = h('button', { type: 'button', class: 'danger', 'data-testid': 'end-button' }, 'End interview…');
+  const endConfirm = confirmStep({
+    trigger: endButton,
+    question: 'End the interview for everyone? The shared notes become read-only and the timers stop. ' +
+      'This cannot be undone.',
+    confirmLabel: 'Yes, end the interview',
+    testid: 'end',
+    onConfirm: () => {
+      ctx.send((id) => endInterview(id), 'end the interview', { quietConflict: true });
+    },
+  });
+  const beforeEnd = h('div', { 'data-testid': 'end-controls' },
+    h('p', { class: 'hint' }, 'When you are done: the shared notes become read-only for everyone and the timers stop. ' +
+      'Your private notes and the scorecard stay open.'),
+    h('p', { class: 'actions' }, endButton),
+    endConfirm);
+  const revealButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'reveal-button' },
+    'Reveal sample answers to the candidate…');
+  const revealQuestion = h('span');
+  const revealConfirm = confirmStep({
+    trigger: revealButton,
+    question: 'Show the sample answers of the asked questions to the candidate and the observers? ' +
+      'This cannot be undone.',
+    confirmLabel: 'Yes, reveal the sample answers',
+    testid: 'reveal',
+    onConfirm: () => {
+      ctx.send((id) => revealAnswers(id), 'reveal the sample answers', { quietConflict: true });
+    },
+  });
+  revealConfirm.querySelector('p')?.prepend(revealQuestion);
+  const revealControls = h('div', { 'data-testid': 'reveal-controls' },
+    h('p', { class: 'hint' }, 'Debrief: the candidate and observers can see each asked question’s sample answer once you reveal them.'),
+    h('p', { class: 'actions' }, revealButton),
+    revealConfirm);
+  const revealedNote = h('p', { class: 'revealed-note', 'data-testid': 'revealed-note', tabindex: -1 },
+    'The sample answers are shown to the candidate and observers.');
+  const afterEnd = h('div', { 'data-testid': 'debrief-controls', hidden: true }, revealControls, revealedNote);
+  const endSection = section('Interview', 'ending', beforeEnd, afterEnd);
+
+  // The banner spans the three columns.
+  banner.element.classList.add('layout-banner');
   const element = h('div', { class: 'layout layout--interviewer' },
+    banner.element,
     h('div', { class: 'col-bank' }, browser),
-    h('div', { class: 'col-detail' }, detailSection, customSection, notes.private),
-    h('div', { class: 'col-room' }, notes.timers, section('Now asking', 'current', current), notes.shared, history.section,
-      presence.section),
+    h('div', { class: 'col-detail' }, detailSection, customSection, notes.private, notes.scorecard ?? null),
+    h('div', { class: 'col-room' }, endSection, notes.timers, section('Now asking', 'current', current),
+      notes.shared, history.section, presence.section),
   );
+
+  function renderEnding(m: RoomModel): void {
+    const wasEnded = ended;
+    ended = m.endedAt !== null;
+    const focusInside = endSection.contains(document.activeElement);
+    const hadRevealControls = !revealControls.hidden && !afterEnd.hidden;
+    beforeEnd.hidden = ended;
+    afterEnd.hidden = !ended;
+    revealControls.hidden = m.revealed;
+    revealedNote.hidden = !m.revealed;
+    const asked = m.history.length;
+    revealQuestion.textContent = asked === 1 ? '1 question was asked. ' : `${asked} questions were asked. `;
+    if (asked === 0) revealButton.setAttribute('aria-disabled', 'true');
+    else revealButton.removeAttribute('aria-disabled');
+    banner.render(m);
+    customButton.disabled = !connected || ended;
+    pushEndedHint.hidden = !ended;
+    // Focus was on a control that is gone now: move it to the next step.
+    if (focusInside && ended && !wasEnded) revealButton.focus();
+    else if (focusInside && m.revealed && hadRevealControls) revealedNote.focus();
+  }
 
   const bankQuestions = (): BankQuestion[] => model?.bank?.questions ?? [];
   const askedIds = (): Set<string> => new Set((model?.history ?? []).map((q) => q.id));
@@ -294,7 +462,7 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
 
   function renderDetail(): void {
     const q = bankQuestions().find((x) => x.id === selectedId);
-    pushButton.disabled = !q || !connected;
+    pushButton.disabled = !q || !connected || ended;
     if (!q) {
       replaceChildren(detail, h('p', { class: 'empty' }, 'Select a question from the bank to see its sample answer.'));
       return;
@@ -356,12 +524,17 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
 
   pushButton.addEventListener('click', () => {
     const q = bankQuestions().find((x) => x.id === selectedId);
+    if (ended) return;
     const b = budget();
     if (!q || !b) return;
     if (ctx.send((id) => pushBankQuestion(q.id, id, b.ms), `push question ${q.number}`)) ctx.budget?.clear();
   });
 
   function submitCustom(): void {
+    if (ended) {
+      ctx.status('The interview has ended: no more questions can be pushed.');
+      return;
+    }
     const text = customText.value.trim();
     if (text.length === 0) {
       ctx.status('Type the question first.');
@@ -401,14 +574,22 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
       const bankChanged = key !== bankKey;
       bankKey = key;
       if (selectedId && !bankQuestions().some((q) => q.id === selectedId)) selectedId = null;
+      renderEnding(m);
       refreshList(bankChanged);
       renderDetail();
       renderRoom();
       renderPresence(presence.list, m.participants, m.you);
     },
+    renderEnded(m) {
+      model = m;
+      renderEnding(m);
+      renderDetail();
+      renderRoom();
+    },
     renderQuestion(m) {
       model = m;
       renderRoom();
+      if (m.endedAt !== null) renderEnding(m);
       const q = m.current;
       if (q && q.number === null && pendingCustom !== null && q.text === pendingCustom) {
         if (customText.value.trim() === pendingCustom) customText.value = '';
@@ -420,10 +601,11 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
     renderPresence(m) {
       model = m;
       renderPresence(presence.list, m.participants, m.you);
+      banner.render(m);
     },
     setConnected(c) {
       connected = c;
-      customButton.disabled = !c;
+      customButton.disabled = !c || ended;
       renderDetail();
     },
   };

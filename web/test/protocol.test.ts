@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import {
   createRoomRequest,
   cursorMessage,
+  endInterview,
+  revealAnswers,
+  setScore,
   helloMessage,
   httpErrorMessage,
   leaveMessage,
@@ -46,7 +49,9 @@ function shape(v: unknown): unknown {
 describe('server examples (s2c.*)', () => {
   it('exist for every message the client reads', () => {
     const types = new Set(s2c.map((f) => f.split('.')[1]));
-    for (const t of ['welcome', 'question', 'presence', 'pong', 'error', 'notes', 'cursor', 'timer']) expect(types).toContain(t);
+    for (const t of ['welcome', 'question', 'presence', 'pong', 'error', 'notes', 'cursor', 'timer', 'ended', 'revealed', 'score']) {
+      expect(types).toContain(t);
+    }
     for (const f of ['s2c.notes.updates.json', 's2c.notes.snapshot.json', 's2c.cursor.json', 's2c.notes.language.json']) {
       expect(s2c).toContain(f);
     }
@@ -108,6 +113,85 @@ describe('server examples (s2c.*)', () => {
     expect(timer).toMatchObject({ type: 'timer', timer: ex.timer, state: ex.state, rev: ex.rev, cause: ex.cause, by: ex.by });
     const expired = parseServerMessage(read('s2c.timer.expired.json'));
     expect(expired).toMatchObject({ type: 'timer', timer: 'interview', state: 'expired', remaining_ms: 0, by: null });
+  });
+});
+
+describe('ending, the debrief and the scorecard', () => {
+  const candidateWelcome = json('s2c.welcome.candidate.json');
+  const interviewerWelcome = json('s2c.welcome.interviewer.json');
+  const withState = (w: any, extra: Record<string, unknown>): string => JSON.stringify({ ...w, state: { ...w.state, ...extra } });
+
+  it('decodes ended, revealed and score as the examples show them', () => {
+    expect(parseServerMessage(read('s2c.ended.json'))).toEqual({ type: 'ended', at: 1764003000000, by: 'p1' });
+    const revealed = parseServerMessage(read('s2c.revealed.json'));
+    expect(revealed?.type === 'revealed' && revealed.answers.map((a) => a.seq)).toEqual([1, 2]);
+    expect(revealed?.type === 'revealed' && revealed.answers[1]?.sample_answer).toBe('');
+    expect(parseServerMessage(read('s2c.score.json'))).toEqual({ type: 'score', field: 'q1.rating', value: 3, rev: 1, by: 'p1' });
+  });
+
+  it('accepts score values of every kind: a rating, text, a recommendation, null', () => {
+    for (const [field, value] of [['q1.rating', 4], ['q1.comment', 'Clear answer.'], ['recommendation', 'strong_yes'],
+      ['recommendation', null], ['summary', '']] as const) {
+      const msg = parseServerMessage(JSON.stringify({ type: 'score', field, value, rev: 2, by: 'p3' }));
+      expect(msg).toEqual({ type: 'score', field, value, rev: 2, by: 'p3' });
+    }
+  });
+
+  it('reads ended_at, revealed and (for interviewers) the scorecard of a welcome', () => {
+    const ended = parseServerMessage(withState(candidateWelcome, { ended_at: 1764003000000, revealed: true }));
+    expect(ended?.type === 'welcome' && ended.state.ended_at).toBe(1764003000000);
+    expect(ended?.type === 'welcome' && ended.state.revealed).toBe(true);
+    const open = parseServerMessage(withState(candidateWelcome, { ended_at: null, revealed: false }));
+    expect(open?.type === 'welcome' && open.state.ended_at).toBeNull();
+    const scorecard = { 'q1.rating': { value: 3, rev: 1 }, summary: { value: 'Strong on debugging.', rev: 4 },
+      recommendation: { value: null, rev: 2 } };
+    const iw = parseServerMessage(withState(interviewerWelcome, { ended_at: null, revealed: false, scorecard }));
+    expect(iw?.type === 'welcome' && iw.state.scorecard).toEqual(scorecard);
+    const empty = parseServerMessage(withState(interviewerWelcome, { ended_at: null, revealed: false, scorecard: {} }));
+    expect(empty?.type === 'welcome' && empty.state.scorecard).toEqual({});
+  });
+
+  it('the golden welcomes decode with or without the ending keys', () => {
+    for (const file of ['s2c.welcome.candidate.json', 's2c.welcome.interviewer.json']) {
+      const w = json(file);
+      const without = { ...w, state: Object.fromEntries(Object.entries(w.state).filter(
+        ([k]) => !['ended_at', 'revealed', 'scorecard'].includes(k))) };
+      expect(parseServerMessage(JSON.stringify(without))?.type).toBe('welcome');
+      expect(parseServerMessage(read(file))?.type).toBe('welcome');
+    }
+    // If the golden candidate welcome has the keys, it has no scorecard.
+    expect(candidateWelcome.state).not.toHaveProperty('scorecard');
+  });
+
+  it('accepts a candidate\'s question carrying its sample answer once revealed', () => {
+    const q = { ...json('s2c.question.candidate.json').question, sample_answer: 'Logs first.' };
+    const msg = parseServerMessage(withState(candidateWelcome, { current: q, history: [q], ended_at: 1, revealed: true }));
+    expect(msg?.type === 'welcome' && msg.state.history[0]?.sample_answer).toBe('Logs first.');
+  });
+
+  it('accepts the timers paused by the end (cause "end", which the server sends)', () => {
+    const paused = { ...json('s2c.timer.json'), state: 'paused', deadline: null, cause: 'end', by: 'p1' };
+    expect(parseServerMessage(JSON.stringify(paused))?.type).toBe('timer');
+  });
+
+  it.each([
+    ['ended without at', '{"type":"ended","by":"p1"}'],
+    ['ended with a string at', '{"type":"ended","at":"1764003000000","by":"p1"}'],
+    ['ended without by', '{"type":"ended","at":1764003000000}'],
+    ['revealed without answers', '{"type":"revealed"}'],
+    ['revealed answer without sample_answer', '{"type":"revealed","answers":[{"seq":1}]}'],
+    ['revealed answer with a string seq', '{"type":"revealed","answers":[{"seq":"1","sample_answer":""}]}'],
+    ['score without rev', '{"type":"score","field":"summary","value":"x","by":"p1"}'],
+    ['score with a negative rev', '{"type":"score","field":"summary","value":"x","rev":-1,"by":"p1"}'],
+    ['score with an object value', '{"type":"score","field":"summary","value":{"a":1},"rev":1,"by":"p1"}'],
+    ['score with a fractional value', '{"type":"score","field":"q1.rating","value":2.5,"rev":1,"by":"p1"}'],
+    ['score without field', '{"type":"score","value":1,"rev":1,"by":"p1"}'],
+    ['a welcome with a string ended_at', withState(candidateWelcome, { ended_at: 'yesterday' })],
+    ['a welcome with revealed not a boolean', withState(candidateWelcome, { revealed: 1 })],
+    ['a welcome with a scorecard entry without rev', withState(interviewerWelcome, { scorecard: { summary: { value: 'x' } } })],
+    ['a welcome with a scorecard that is a list', withState(interviewerWelcome, { scorecard: [] })],
+  ])('rejects %s', (_why, text) => {
+    expect(parseServerMessage(text)).toBeNull();
   });
 });
 
@@ -203,6 +287,10 @@ const builders: Record<string, (ex: any) => ClientMessage> = {
   'c2s.timer.command.json': (ex) => timerCommand(ex.timer, ex.command, ex.expect_rev, ex.ms, ex.id),
   'c2s.question.push.custom.json': (ex) => pushCustomQuestion(ex.custom.text, ex.custom.difficulty, ex.id),
   'c2s.ping.json': (ex) => pingMessage(ex.id, ex.t0),
+  'c2s.score.set.json': (ex) => setScore(ex.field, ex.value, ex.expect_rev, ex.id),
+  // Not in examples/ yet; ready for when they are.
+  'c2s.room.end.json': (ex) => endInterview(ex.id),
+  'c2s.room.reveal.json': (ex) => revealAnswers(ex.id),
   'c2s.leave.json': () => leaveMessage(),
 };
 
@@ -239,6 +327,16 @@ describe('client examples (c2s.*)', () => {
     expect(pushBankQuestion('q1', 2, 420000)).toEqual({ type: 'question.push', id: 2, question: 'q1', budget_ms: 420000 });
     expect(pushCustomQuestion('t', 'hard', 4, 2000)).toEqual(
       { type: 'question.push', id: 4, custom: { text: 't', difficulty: 'hard' }, budget_ms: 2000 });
+  });
+
+  it('builds room.end, room.reveal and score.set (key order as in the protocol)', () => {
+    expect(endInterview(4)).toEqual({ type: 'room.end', id: 4 });
+    expect(endInterview()).toEqual({ type: 'room.end' });
+    expect(revealAnswers(5)).toEqual({ type: 'room.reveal', id: 5 });
+    expect(revealAnswers()).toEqual({ type: 'room.reveal' });
+    expect(JSON.stringify(setScore('q2.comment', 'Good.', 3, 9)))
+      .toBe('{"type":"score.set","id":9,"field":"q2.comment","value":"Good.","expect_rev":3}');
+    expect(setScore('recommendation', null, 0)).toEqual({ type: 'score.set', field: 'recommendation', value: null, expect_rev: 0 });
   });
 
   it('builds timer commands with expect_rev, and ms only when given', () => {

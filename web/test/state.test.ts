@@ -135,7 +135,72 @@ describe('applyMessage', () => {
     expect(model?.current?.seq).toBe(2);
   });
 
+  it('a welcome without the ending keys means: not ended, not revealed, no scorecard', () => {
+    const model = applyMessage(null, welcome(q(1), [q(1)])).model;
+    expect(model?.endedAt).toBeNull();
+    expect(model?.endedBy).toBeNull();
+    expect(model?.revealed).toBe(false);
+    expect(model?.scorecard).toEqual({});
+  });
+
+  it('a welcome brings ended_at, revealed and the scorecard', () => {
+    const w = welcome(q(1), [q(1)]);
+    const model = applyMessage(null, { ...w, role: 'interviewer', state: { ...w.state, ended_at: 1764003000000, revealed: true,
+      scorecard: { 'q1.rating': { value: 3, rev: 2 } } } }).model;
+    expect(model?.endedAt).toBe(1764003000000);
+    expect(model?.revealed).toBe(true);
+    expect(model?.scorecard['q1.rating']).toEqual({ value: 3, rev: 2, by: null });
+  });
+
+  it('ended records when and by whom, once', () => {
+    let model = applyMessage(null, welcome(q(1), [q(1)])).model;
+    let r = applyMessage(model, { type: 'ended', at: 1764003000000, by: 'p1' });
+    expect(r.change).toBe('ended');
+    model = r.model;
+    expect(model?.endedAt).toBe(1764003000000);
+    expect(model?.endedBy).toBe('p1');
+    r = applyMessage(model, { type: 'ended', at: 1764003999999, by: 'p3' });
+    expect(r.change).toBe('none');
+    expect(r.model?.endedAt).toBe(1764003000000);
+    // A reconnect's welcome keeps who ended it.
+    const w = welcome(q(1), [q(1)]);
+    const again = applyMessage(model, { ...w, state: { ...w.state, ended_at: 1764003000000 } }).model;
+    expect(again?.endedBy).toBe('p1');
+  });
+
+  it('revealed puts each sample answer into its question, current and history', () => {
+    let model = applyMessage(null, welcome(q(2), [q(1), q(2)])).model;
+    const r = applyMessage(model, { type: 'revealed', answers: [{ seq: 1, sample_answer: 'one' }, { seq: 2, sample_answer: '' }] });
+    expect(r.change).toBe('revealed');
+    model = r.model;
+    expect(model?.revealed).toBe(true);
+    expect(model?.current?.sample_answer).toBe('');
+    expect(model?.history.map((x) => x.sample_answer)).toEqual(['', 'one']);
+  });
+
+  it('score sets a field by rev; a stale rev is ignored', () => {
+    let model = applyMessage(null, welcome(q(1), [q(1)])).model;
+    let r = applyMessage(model, { type: 'score', field: 'q1.rating', value: 3, rev: 1, by: 'p1' });
+    expect(r.change).toBe('score');
+    model = r.model;
+    r = applyMessage(model, { type: 'score', field: 'q1.rating', value: 4, rev: 3, by: 'p3' });
+    model = r.model;
+    expect(model?.scorecard['q1.rating']).toEqual({ value: 4, rev: 3, by: 'p3' });
+    // Older (or the same) revision arriving late: nothing changes.
+    for (const rev of [2, 3]) {
+      r = applyMessage(model, { type: 'score', field: 'q1.rating', value: 1, rev, by: 'p1' });
+      expect(r.change).toBe('none');
+      expect(r.model).toBe(model);
+    }
+    // Other fields are independent.
+    r = applyMessage(model, { type: 'score', field: 'summary', value: 'ok', rev: 1, by: 'p1' });
+    expect(r.model?.scorecard.summary?.value).toBe('ok');
+    expect(r.model?.scorecard['q1.rating']?.rev).toBe(3);
+  });
+
   it('ignores room messages before the welcome', () => {
+    expect(applyMessage(null, { type: 'ended', at: 1, by: 'p1' })).toEqual({ model: null, change: 'none' });
+    expect(applyMessage(null, { type: 'score', field: 'summary', value: '', rev: 1, by: 'p1' })).toEqual({ model: null, change: 'none' });
     expect(applyMessage(null, timerMsg('question', {}))).toEqual({ model: null, change: 'none' });
     expect(applyMessage(null, { type: 'question', question: q(1) })).toEqual({ model: null, change: 'none' });
   });

@@ -194,4 +194,8 @@ describe('changeAnnouncement', () => {
     expect(changeAnnouncement(msg({ cause: 'push', timer: 'interview' }), null, 'Grace')).toBe('Interview timer started');
     expect(changeAnnouncement(msg({ cause: 'push' }), null, 'Grace')).toBeNull();
   });
+
+  it('says nothing for the pause at the end of the interview (the end is announced itself)', () => {
+    expect(changeAnnouncement(msg({ cause: 'end', state: 'paused', deadline: null }), null, 'Grace')).toBeNull();
+  });
 });

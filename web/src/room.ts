@@ -14,6 +14,7 @@ import {
   type ServerMessage,
 } from './protocol';
 import { localStore, rememberName, rememberedName, tabClientId, webSocketUrl } from './route';
+import { reportPanel } from './report';
 import { ScorecardPanel } from './scorecard-ui';
 import { applyMessage, type RoomModel } from './state';
 import { TimerPanel, type SendOptions } from './timer-ui';
@@ -227,6 +228,7 @@ export function mountRoom(root: HTMLElement, roomId: string, token: string | nul
         const panels = {
           shared: notes.shared.element, private: notes.private?.element ?? null, timers: timers.element,
           scorecard: scorecard?.element ?? null,
+          report: reportPanel({ roomId, token: accessToken, role: model.role, headingId: 'report-heading' }),
         };
         view = model.role === 'interviewer'
           ? interviewerView({ send, status: setStatus, budget: timers.budget }, panels)

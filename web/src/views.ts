@@ -35,6 +35,8 @@ export interface NotesPanels {
   timers: HTMLElement;
   /** interviewers only: the scorecard */
   scorecard?: HTMLElement | null;
+  /** the "Download report" controls (every role), named by the heading `report-heading` */
+  report?: HTMLElement | null;
 }
 
 export interface RoleView {
@@ -236,7 +238,8 @@ export function audienceView(role: 'candidate' | 'observer', notes: NotesPanels)
       notes.timers,
       section('Current question', 'current', current),
       notes.shared),
-    h('div', { class: 'col-side' }, history.section, presence.section),
+    h('div', { class: 'col-side' }, history.section, presence.section,
+      notes.report ? section('Download report', 'report', notes.report) : null),
   );
   // Joining focuses the question's heading, not the timers above it.
   element.querySelector('#current-heading')?.setAttribute('data-focus-start', '');
@@ -366,7 +369,11 @@ export function interviewerView(ctx: ViewContext, notes: NotesPanels): RoleView 
   const revealedNote = h('p', { class: 'revealed-note', 'data-testid': 'revealed-note', tabindex: -1 },
     'The sample answers are shown to the candidate and observers.');
   const afterEnd = h('div', { 'data-testid': 'debrief-controls', hidden: true }, revealControls, revealedNote);
-  const endSection = section('Interview', 'ending', beforeEnd, afterEnd);
+  const endSection = section('Interview', 'ending', beforeEnd, afterEnd,
+    notes.report
+      ? h('div', { class: 'report-block', 'data-testid': 'report-section' },
+        h('h3', { id: 'report-heading' }, 'Download report'), notes.report)
+      : null);
 
   // The banner spans the three columns.
   banner.element.classList.add('layout-banner');

@@ -626,6 +626,11 @@ class Client {
         }
         room.seen.delete(q.seq);
         room.acked.set(q.seq, q);
+        // The push's timer changes (the question timer's restart, and the interview timer's start
+        // when it was idle) follow in frames of their own: a kill may fall between them and the
+        // question, so until the next restart they count as in flight.
+        room.unknownTimer.question = true;
+        if (!room.timers.interview || room.timers.interview.state === 'idle') room.unknownTimer.interview = true;
         run.stats.questionsAcknowledged++;
         this.op = null;
         return;

@@ -1,4 +1,5 @@
 // mockroom: flags, signals, and the wiring of banks, rooms and the network server.
+#include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -41,6 +42,16 @@ std::vector<std::shared_ptr<const mockroom::domain::bank>> load_banks(const fs::
     return std::move(loaded.banks);
 }
 
+// Every socket is a file: lift the soft limit to the hard one (often 1024 vs far more).
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        std::fprintf(stderr, "mockroom: could not raise the open-file limit\n");
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,6 +67,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--web", web_dir, "directory of the built web client")->capture_default_str();
     app.add_option("--data", data_dir, "directory for the database")->capture_default_str();
+    bool in_memory = false;
+    app.add_flag("--in-memory", in_memory,
+                 "keep rooms in memory only: nothing survives a restart and edits are "
+                 "acknowledged without a disk write (benchmarks, throwaway practice)");
     app.add_option("--public-url", config.public_url,
                    "base URL for room links, e.g. https://interviews.example.com "
                    "(default: from the request's Host header)");
@@ -65,6 +80,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--messages-per-second", config.bounds.messages_per_second,
                    "WebSocket messages accepted per socket and second (burst: twice that)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    app.add_option("--snapshot-every", config.bounds.snapshot_every_events,
+                   "events between two snapshots of a room (a restart replays at most this many "
+                   "per room)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     app.add_option("--rooms-per-minute", config.bounds.room_creations_per_minute,
@@ -120,11 +140,14 @@ int main(int argc, char** argv) {
         die("no index.html in web directory '" + web_dir +
             "' (build the client: npm ci && npm run build:web)");
     }
-    std::error_code ec;
-    fs::create_directories(data_dir, ec);
-    if (ec) die("cannot create data directory '" + data_dir + "': " + ec.message());
     config.web_root = fs::canonical(web_dir);
-    config.data_dir = data_dir;
+    if (!in_memory) {
+        std::error_code ec;
+        fs::create_directories(data_dir, ec);
+        if (ec) die("cannot create data directory '" + data_dir + "': " + ec.message());
+        config.data_dir = data_dir;
+    }
+    raise_open_file_limit();
     while (!config.public_url.empty() && config.public_url.back() == '/')
         config.public_url.pop_back();
 
@@ -144,7 +167,7 @@ int main(int argc, char** argv) {
     server.stop_on_signals();
 
     std::fprintf(stderr, "mockroom: serving %s; %zu rooms restored from %s\n", bank_summary.c_str(),
-                 server.rooms_loaded(), data_dir.c_str());
+                 server.rooms_loaded(), in_memory ? "memory (--in-memory)" : data_dir.c_str());
     std::cout << "listening on http://" << server.host() << ":" << server.port() << std::endl;
     server.run();
     std::fprintf(stderr, "mockroom: stopped\n");

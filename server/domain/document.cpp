@@ -8,7 +8,15 @@ namespace mockroom::domain {
 
 std::size_t collab_document::length_at(std::size_t at_version) const {
     // Each logged change records the length of the document it applied to.
-    return at_version < log_.size() ? log_[at_version].changes.length() : text_.size();
+    const std::size_t index = at_version - std::min(at_version, first_version_);
+    return index < log_.size() ? log_[index].changes.length() : text_.size();
+}
+
+void collab_document::trim() {
+    if (log_.size() < 2 * kept_updates_) return;
+    const std::size_t dropped = log_.size() - kept_updates_;
+    log_.erase(log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(dropped));
+    first_version_ += dropped;
 }
 
 std::variant<push_refused, push_accepted> collab_document::push(
@@ -27,7 +35,7 @@ std::variant<push_refused, push_accepted> collab_document::push(
     // A client far behind catches up itself (its collab rebases locally): the room's thread is
     // shared by everyone, so the work one push may cost it is bounded.
     const std::size_t behind = version() - base_version;
-    if (behind * updates.size() > max_rebase_work_) {
+    if (base_version < first_version_ || behind * updates.size() > max_rebase_work_) {
         return push_refused{
             reason::too_far_behind,
             std::to_string(behind) + " versions behind: pull the updates, then push again"};
@@ -57,8 +65,8 @@ std::variant<push_refused, push_accepted> collab_document::push(
         }
         return update;
     };
-    for (std::size_t v = base_version; v < log_.size(); ++v) {
-        const auto& logged = log_[v];
+    for (std::size_t i = base_version - first_version_; i < log_.size(); ++i) {
+        const auto& logged = log_[i];
         if (own_accepted < updates.size() && updates[own_accepted].client_id == logged.client_id) {
             // Already accepted (a resend after a lost confirmation): skip it, but move the
             // others past the pusher's original, which the next pushed update builds on.
@@ -82,6 +90,7 @@ std::variant<push_refused, push_accepted> collab_document::push(
     }
     text_ = std::move(text);
     log_.insert(log_.end(), result.accepted.begin(), result.accepted.end());
+    trim();
     return result;
 }
 
@@ -95,17 +104,34 @@ void collab_document::replay(const std::vector<text_update>& accepted) {
     }
     text_ = std::move(text);
     log_.insert(log_.end(), accepted.begin(), accepted.end());
+    trim();
+}
+
+void collab_document::restore(std::size_t first_version, std::u16string text,
+                              std::vector<text_update> kept) {
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        const std::size_t next = i + 1 < kept.size() ? kept[i + 1].changes.length() : text.size();
+        if (kept[i].changes.new_length() != next) {
+            throw std::invalid_argument("a snapshot's kept updates do not lead to its text");
+        }
+    }
+    if (text.size() > max_length_) throw std::invalid_argument("a snapshot's text is too long");
+    text_ = std::move(text);
+    log_ = std::move(kept);
+    first_version_ = first_version;
+    trim();
 }
 
 std::vector<text_update> collab_document::updates_since(std::size_t from) const {
-    from = std::min(from, log_.size());
-    return {log_.begin() + static_cast<std::ptrdiff_t>(from), log_.end()};
+    const std::size_t index = std::min(from - std::min(from, first_version_), log_.size());
+    return {log_.begin() + static_cast<std::ptrdiff_t>(index), log_.end()};
 }
 
 std::size_t collab_document::map_to_head(std::size_t pos, std::size_t at_version, int assoc) const {
-    pos = std::min(pos, length_at(std::min(at_version, version())));
-    for (std::size_t v = at_version; v < log_.size(); ++v)
-        pos = log_[v].changes.map_pos(pos, assoc);
+    if (!knows_version(at_version)) return std::min(pos, text_.size());
+    pos = std::min(pos, length_at(at_version));
+    for (std::size_t i = at_version - first_version_; i < log_.size(); ++i)
+        pos = log_[i].changes.map_pos(pos, assoc);
     return pos;
 }
 

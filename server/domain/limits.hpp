@@ -39,6 +39,13 @@ struct limits {
     std::size_t max_rebase_work = 20'000;
     std::size_t max_cursor_ranges = 32;
     int cursor_messages_per_second = 20;  // relayed per socket; extra ones are dropped
+    // Accepted updates kept per document (memory, snapshots): when the log reaches twice this,
+    // the older half is dropped. A client further behind gets a snapshot instead of updates.
+    std::size_t kept_note_updates = 1'000;
+
+    // Store: a room writes a snapshot of itself after this many events, so a restart loads the
+    // snapshot and replays only the events after it.
+    std::size_t snapshot_every_events = 1'000;
 };
 
 }  // namespace mockroom

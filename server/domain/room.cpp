@@ -70,9 +70,10 @@ bool can_write(role r, doc_id d) {
 room::room(room_info info, const limits& bounds)
     : info_(std::move(info)),
       bounds_(bounds),
-      shared_notes_(bounds.max_document_units, bounds.max_updates_per_push, bounds.max_rebase_work),
-      private_notes_(bounds.max_document_units, bounds.max_updates_per_push,
-                     bounds.max_rebase_work),
+      shared_notes_(bounds.max_document_units, bounds.max_updates_per_push, bounds.max_rebase_work,
+                    bounds.kept_note_updates),
+      private_notes_(bounds.max_document_units, bounds.max_updates_per_push, bounds.max_rebase_work,
+                     bounds.kept_note_updates),
       interview_timer_(info_.timing.interview_ms) {}
 
 const participant& room::participant_of(connection_id c) const {
@@ -237,12 +238,44 @@ void room::replay(const journal_entry& entry) {
                 revealed_ = true;
             } else if constexpr (std::is_same_v<type, score_changed>) {
                 scores_[e.field] = e.now;
+            } else if constexpr (std::is_same_v<type, notes_restored>) {
+                mutable_document(e.doc).restore(e.first_version, e.text, e.kept);
+            } else if constexpr (std::is_same_v<type, numbering_restored>) {
+                if (e.next_participant < 1) {
+                    throw std::invalid_argument("a stored participant number is malformed");
+                }
+                next_participant_number_ = std::max(next_participant_number_, e.next_participant);
             } else {
                 (e.timer == timer_id::interview ? interview_timer_ : question_timer_) =
                     countdown::restore(e.state);
             }
         },
         entry);
+}
+
+std::vector<journal_entry> room::snapshot() const {
+    std::vector<journal_entry> entries;
+    entries.push_back(numbering_restored{next_participant_number_});
+    for (const auto& p : participants_) {
+        entries.push_back(participant_joined{p.id, p.name, p.role_in_room, p.client_id});
+    }
+    millis replaced_time_spent = 0;
+    for (const auto& q : history_) {
+        entries.push_back(question_asked{q, replaced_time_spent});
+        replaced_time_spent = q.time_spent_ms;
+    }
+    for (doc_id d : {doc_id::shared, doc_id::private_notes}) {
+        const auto& doc = document(d);
+        entries.push_back(notes_restored{d, doc.first_version(), doc.text(), doc.log()});
+    }
+    entries.push_back(language_changed{language_});
+    for (timer_id t : {timer_id::interview, timer_id::question}) {
+        entries.push_back(timer_changed{t, timer(t).save()});
+    }
+    if (ended_at_) entries.push_back(interview_ended{*ended_at_});
+    if (revealed_) entries.push_back(answers_revealed{});
+    for (const auto& [field, stored] : scores_) entries.push_back(score_changed{field, stored});
+    return entries;
 }
 
 outcome room::tick(millis now) {
@@ -550,7 +583,7 @@ outcome room::pull_notes(connection_id c, const notes_pull& cmd, std::string_vie
         return error_to(c, error_code::forbidden, "you cannot read these notes", ref);
     }
     const collab_document& doc = document(cmd.doc);
-    if (cmd.version > doc.version()) {
+    if (!doc.knows_version(cmd.version)) {  // ahead of the server, or older than its kept log
         return {{audience::only(c), notes_snapshot_event{cmd.doc, doc.version(), doc.text()}}};
     }
     return {{audience::only(c),
@@ -578,6 +611,8 @@ outcome room::move_cursor(connection_id c, const cursor_update& cmd, std::string
     if (cmd.version > doc.version()) {
         return error_to(c, error_code::conflict, "cursor version is ahead of the document", ref);
     }
+    // Older than the kept log: it cannot be mapped, and a newer one is surely on its way.
+    if (!doc.knows_version(cmd.version)) return {};
     if (cmd.ranges.size() > bounds_.max_cursor_ranges) {
         return error_to(c, error_code::too_large,
                         "at most " + std::to_string(bounds_.max_cursor_ranges) + " ranges", ref);
@@ -612,7 +647,7 @@ void room::sync_notes(connection_id c, role r, const held_versions& held, outcom
         if (!can_read(r, d)) continue;
         const collab_document& doc = document(d);
         const auto& version = d == doc_id::shared ? held.shared : held.private_notes;
-        if (version && *version <= doc.version()) {
+        if (version && doc.knows_version(*version)) {
             out.push_back(
                 {audience::only(c), notes_updates_event{d, *version, doc.updates_since(*version)}});
         } else {

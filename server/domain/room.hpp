@@ -282,9 +282,21 @@ struct score_changed {
     score_field now;
 };
 
+// Only in snapshots (room::snapshot): a document as it stands, and the participant numbering.
+struct notes_restored {
+    doc_id doc = doc_id::shared;
+    std::size_t first_version = 0;  // the version the first kept update applies to
+    std::u16string text;            // at the head
+    std::vector<text_update> kept;  // the kept log: first_version .. head
+};
+struct numbering_restored {
+    int next_participant = 1;  // numbers are never reused, also after everyone left
+};
+
 using journal_entry =
     std::variant<participant_joined, participant_left, question_asked, notes_accepted,
-                 language_changed, timer_changed, interview_ended, answers_revealed, score_changed>;
+                 language_changed, timer_changed, interview_ended, answers_revealed, score_changed,
+                 notes_restored, numbering_restored>;
 
 // ---- the state machine -----------------------------------------------------------------
 
@@ -310,6 +322,9 @@ class room {
     // Restores a stored change on a room being rebuilt (nobody connected). Throws
     // std::invalid_argument for an entry that does not fit the room as it is.
     void replay(const journal_entry& entry);
+    // The room as it stands, as entries that rebuild it when replayed on a fresh room (the
+    // store saves this now and then, so a restart replays only the events after it).
+    std::vector<journal_entry> snapshot() const;
 
     const room_info& info() const { return info_; }
     const limits& bounds() const { return bounds_; }

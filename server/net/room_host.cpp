@@ -11,17 +11,32 @@
 namespace mockroom::net {
 
 domain::room restore_room(domain::room_info info, const limits& bounds,
-                          const std::vector<std::string>& events) {
+                          const store::stored_room& stored) {
     domain::room room(std::move(info), bounds);
+    if (stored.snapshot) {
+        const std::string where = "snapshot at event " + std::to_string(stored.snapshot_seq);
+        auto entries = protocol::snapshot_from_json(*stored.snapshot);
+        if (auto* error = std::get_if<std::string>(&entries)) {
+            throw std::runtime_error(where + ": " + *error);
+        }
+        try {
+            for (const auto& entry : std::get<std::vector<domain::journal_entry>>(entries))
+                room.replay(entry);
+        } catch (const std::exception& e) {
+            throw std::runtime_error(where + ": " + e.what());
+        }
+    }
+    const auto& events = stored.events;
     for (std::size_t i = 0; i < events.size(); ++i) {
+        const auto number = std::to_string(stored.snapshot_seq + static_cast<std::int64_t>(i) + 1);
         auto entry = protocol::journal_from_json(events[i]);
         if (auto* error = std::get_if<std::string>(&entry)) {
-            throw std::runtime_error("event " + std::to_string(i + 1) + ": " + *error);
+            throw std::runtime_error("event " + number + ": " + *error);
         }
         try {
             room.replay(std::get<domain::journal_entry>(entry));
         } catch (const std::exception& e) {
-            throw std::runtime_error("event " + std::to_string(i + 1) + ": " + e.what());
+            throw std::runtime_error("event " + number + ": " + e.what());
         }
     }
     room.take_journal();  // replaying records nothing, but make sure
@@ -48,17 +63,18 @@ domain::room restore_stored_room(const store::stored_room& stored,
     }
     return restore_room({record.id, record.title, bank, record.created_at,
                          std::get<domain::timing_settings>(settings)},
-                        bounds, stored.events);
+                        bounds, stored);
 }
 
 room_host::room_host(boost::asio::any_io_executor executor, domain::room room, role_tokens tokens,
-                     store::event_store* store)
+                     store::event_store* store, std::size_t events_since_snapshot)
     : executor_(std::move(executor)),
       id_(room.info().id),
       bank_(room.info().question_bank),
       tokens_(tokens),
       room_(std::move(room)),
       store_(store),
+      events_since_snapshot_(events_since_snapshot),
       wake_up_(executor_) {}
 
 std::optional<domain::role> room_host::authenticate(std::string_view token) const {
@@ -156,12 +172,30 @@ void room_host::append_to_store(std::vector<domain::journal_entry> journal, std:
     std::vector<std::string> events;
     events.reserve(journal.size());
     for (const auto& entry : journal) events.push_back(protocol::journal_to_json(entry));
+    events_since_snapshot_ += events.size();
     store_->append(
         id_, std::move(events),
         [weak = weak_from_this(), executor = executor_, ticket](std::optional<std::string> error) {
             // On the store's writer thread: hand the answer to the room's executor.
             boost::asio::post(executor, [weak, ticket, error = std::move(error)] {
                 if (auto self = weak.lock()) self->on_stored(ticket, error);
+            });
+        });
+    snapshot_if_due();
+}
+
+void room_host::snapshot_if_due() {
+    if (events_since_snapshot_ < room_->bounds().snapshot_every_events) return;
+    auto body = protocol::snapshot_to_json(room_->snapshot());
+    if (!body) return;  // no faithful JSON form now: the log alone serves
+    events_since_snapshot_ = 0;
+    store_->save_snapshot(
+        id_, std::move(*body),
+        [weak = weak_from_this(), executor = executor_](std::optional<std::string> error) {
+            if (!error) return;
+            // Like a failed append: the room's later appends fail too, so it reloads.
+            boost::asio::post(executor, [weak, error = std::move(error)] {
+                if (auto self = weak.lock()) self->on_stored(0, error);
             });
         });
 }
@@ -213,7 +247,8 @@ void room_host::fall_back_to_store(std::uint64_t failed_ticket, const std::strin
         domain::room_info info = room_->info();
         const limits& bounds = room_->bounds();  // the server's, not the room's: outlives it
         room_.reset();
-        room_.emplace(restore_room(std::move(info), bounds, stored->events));
+        room_.emplace(restore_room(std::move(info), bounds, *stored));
+        events_since_snapshot_ = stored->events.size();
         store_->reopen_room(id_);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mockroom: room %s: cannot reload it: %s\n", id_.c_str(), e.what());

@@ -32,10 +32,10 @@ struct role_tokens {
     token_hash observer;
 };
 
-// A room as stored: its info, then its journal replayed. Throws std::runtime_error naming the
-// event that cannot be read or does not fit.
+// A room as stored: its info, then its latest snapshot and the events after it replayed. Throws
+// std::runtime_error naming the snapshot or event that cannot be read or does not fit.
 domain::room restore_room(domain::room_info info, const limits& bounds,
-                          const std::vector<std::string>& events);
+                          const store::stored_room& stored);
 // The same from a stored record, its bank looked up among `banks` (a bank no longer served is
 // replaced by an empty one of that id: the asked questions are in the journal).
 domain::room restore_stored_room(const store::stored_room& stored,
@@ -45,8 +45,9 @@ domain::room restore_stored_room(const store::stored_room& stored,
 class room_host : public std::enable_shared_from_this<room_host> {
   public:
     // `store` (may be null: nothing is kept) must outlive the host's pending appends.
+    // `events_since_snapshot`: for a restored room, the events it replayed after its snapshot.
     room_host(boost::asio::any_io_executor executor, domain::room room, role_tokens tokens,
-              store::event_store* store);
+              store::event_store* store, std::size_t events_since_snapshot = 0);
 
     const std::string& id() const { return id_; }
     const std::shared_ptr<const domain::bank>& bank() const { return bank_; }
@@ -109,6 +110,10 @@ class room_host : public std::enable_shared_from_this<room_host> {
     std::unordered_map<domain::connection_id, member> members_;
     std::deque<held_outcome> held_;
     std::uint64_t next_ticket_ = 1;
+    std::size_t events_since_snapshot_ = 0;
+    // After appending: a snapshot once snapshot_every_events events have been appended since
+    // the last one (queued behind those events, so it covers exactly them).
+    void snapshot_if_due();
     boost::asio::steady_timer wake_up_;
     std::optional<domain::millis> wake_up_at_;  // the deadline wake_up_ is armed for
 };

@@ -26,7 +26,7 @@ std::size_t room_registry::load_stored_rooms() {
             auto host = std::make_shared<room_host>(
                 pick_executor_(record.id), restore_stored_room(stored, banks_, bounds_),
                 role_tokens{record.interviewer_hash, record.candidate_hash, record.observer_hash},
-                store_);
+                store_, stored.events.size());
             host->start();
             std::lock_guard lock(mutex_);
             rooms_.emplace(record.id, std::move(host));

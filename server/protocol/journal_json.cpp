@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "domain/utf8.hpp"
 #include "protocol/change_json.hpp"
 
 namespace mockroom::protocol {
@@ -94,10 +95,8 @@ json score_json(const domain::score_value& value) {
     return nullptr;
 }
 
-}  // namespace
-
-std::string journal_to_json(const domain::journal_entry& entry) {
-    const json j = std::visit(
+json entry_json(const domain::journal_entry& entry) {
+    return std::visit(
         [](const auto& e) -> json {
             using type = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<type, domain::participant_joined>) {
@@ -127,6 +126,14 @@ std::string journal_to_json(const domain::journal_entry& entry) {
                         {"field", e.field},
                         {"value", score_json(e.now.value)},
                         {"rev", e.now.rev}};
+            } else if constexpr (std::is_same_v<type, domain::notes_restored>) {
+                return {{"kind", "notes_restored"},
+                        {"doc", domain::to_string(e.doc)},
+                        {"first_version", e.first_version},
+                        {"text", domain::utf16_to_utf8(e.text)},
+                        {"kept", updates_json(e.kept)}};
+            } else if constexpr (std::is_same_v<type, domain::numbering_restored>) {
+                return {{"kind", "numbering"}, {"next_participant", e.next_participant}};
             } else {
                 const auto& s = e.state;
                 return {{"kind", "timer"},
@@ -141,59 +148,118 @@ std::string journal_to_json(const domain::journal_entry& entry) {
             }
         },
         entry);
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Throws (bad_entry, json errors) for anything that is not a valid entry.
+domain::journal_entry entry_from(const json& j) {
+    if (!j.is_object()) throw bad_entry("an entry is not a JSON object");
+    const std::string kind = j.at("kind").get<std::string>();
+    if (kind == "joined") {
+        return domain::participant_joined{
+            j.at("id").get<std::string>(), j.at("name").get<std::string>(),
+            enum_from(j.at("role"), roles), j.at("client").get<std::string>()};
+    }
+    if (kind == "left") return domain::participant_left{j.at("id").get<std::string>()};
+    if (kind == "asked") {
+        return domain::question_asked{question_from(j.at("question")),
+                                      j.at("replaced_time_spent").get<domain::millis>()};
+    }
+    if (kind == "notes") {
+        return domain::notes_accepted{enum_from(j.at("doc"), docs), updates_from(j.at("updates"))};
+    }
+    if (kind == "language") return domain::language_changed{enum_from(j.at("language"), languages)};
+    if (kind == "ended") return domain::interview_ended{j.at("at").get<domain::millis>()};
+    if (kind == "revealed") return domain::answers_revealed{};
+    if (kind == "score") {
+        const json& value = j.at("value");
+        domain::score_value stored;
+        if (value.is_number_integer()) {
+            stored = value.get<int>();
+        } else if (value.is_string()) {
+            stored = value.get<std::string>();
+        } else if (!value.is_null()) {
+            throw bad_entry("a score is null, a number or text");
+        }
+        return domain::score_changed{j.at("field").get<std::string>(),
+                                     {std::move(stored), j.at("rev").get<std::uint64_t>()}};
+    }
+    if (kind == "timer") {
+        domain::countdown::saved s;
+        s.state = enum_from(j.at("state"), states);
+        s.duration = j.at("duration").get<domain::millis>();
+        s.remaining = j.at("remaining").get<domain::millis>();
+        s.deadline = j.at("deadline").get<domain::millis>();
+        s.rev = j.at("rev").get<std::uint64_t>();
+        s.active_before = j.at("active_before").get<domain::millis>();
+        if (!j.at("active_since").is_null()) {
+            s.active_since = j.at("active_since").get<domain::millis>();
+        }
+        return domain::timer_changed{enum_from(j.at("timer"), timers), s};
+    }
+    if (kind == "notes_restored") {
+        auto text = domain::utf8_to_utf16(j.at("text").get<std::string>());
+        if (!text) throw bad_entry("a snapshot's text is not UTF-8");
+        return domain::notes_restored{enum_from(j.at("doc"), docs),
+                                      j.at("first_version").get<std::size_t>(), std::move(*text),
+                                      updates_from(j.at("kept"))};
+    }
+    if (kind == "numbering") {
+        return domain::numbering_restored{j.at("next_participant").get<int>()};
+    }
+    throw bad_entry("unknown kind '" + kind + "'");
+}
+
+// A lone surrogate in a document (a client may delete half a pair) has no UTF-8 form.
+bool has_lone_surrogate(std::u16string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (domain::is_high_surrogate(text[i]) && i + 1 < text.size() &&
+            domain::is_low_surrogate(text[i + 1])) {
+            ++i;
+        } else if (domain::is_high_surrogate(text[i]) || domain::is_low_surrogate(text[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string journal_to_json(const domain::journal_entry& entry) {
+    return entry_json(entry).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::variant<std::string, domain::journal_entry> journal_from_json(std::string_view text) {
     const json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return std::string("not a JSON object");
     try {
-        const std::string kind = j.at("kind").get<std::string>();
-        if (kind == "joined") {
-            return domain::participant_joined{
-                j.at("id").get<std::string>(), j.at("name").get<std::string>(),
-                enum_from(j.at("role"), roles), j.at("client").get<std::string>()};
+        return entry_from(j);
+    } catch (const std::exception& e) {
+        return std::string(e.what());
+    }
+}
+
+std::optional<std::string> snapshot_to_json(const std::vector<domain::journal_entry>& entries) {
+    json list = json::array();
+    for (const auto& entry : entries) {
+        if (const auto* notes = std::get_if<domain::notes_restored>(&entry);
+            notes != nullptr && has_lone_surrogate(notes->text)) {
+            return std::nullopt;
         }
-        if (kind == "left") return domain::participant_left{j.at("id").get<std::string>()};
-        if (kind == "asked") {
-            return domain::question_asked{question_from(j.at("question")),
-                                          j.at("replaced_time_spent").get<domain::millis>()};
-        }
-        if (kind == "notes") {
-            return domain::notes_accepted{enum_from(j.at("doc"), docs),
-                                          updates_from(j.at("updates"))};
-        }
-        if (kind == "language")
-            return domain::language_changed{enum_from(j.at("language"), languages)};
-        if (kind == "ended") return domain::interview_ended{j.at("at").get<domain::millis>()};
-        if (kind == "revealed") return domain::answers_revealed{};
-        if (kind == "score") {
-            const json& value = j.at("value");
-            domain::score_value stored;
-            if (value.is_number_integer()) {
-                stored = value.get<int>();
-            } else if (value.is_string()) {
-                stored = value.get<std::string>();
-            } else if (!value.is_null()) {
-                throw bad_entry("a score is null, a number or text");
-            }
-            return domain::score_changed{j.at("field").get<std::string>(),
-                                         {std::move(stored), j.at("rev").get<std::uint64_t>()}};
-        }
-        if (kind == "timer") {
-            domain::countdown::saved s;
-            s.state = enum_from(j.at("state"), states);
-            s.duration = j.at("duration").get<domain::millis>();
-            s.remaining = j.at("remaining").get<domain::millis>();
-            s.deadline = j.at("deadline").get<domain::millis>();
-            s.rev = j.at("rev").get<std::uint64_t>();
-            s.active_before = j.at("active_before").get<domain::millis>();
-            if (!j.at("active_since").is_null()) {
-                s.active_since = j.at("active_since").get<domain::millis>();
-            }
-            return domain::timer_changed{enum_from(j.at("timer"), timers), s};
-        }
-        return "unknown kind '" + kind + "'";
+        list.push_back(entry_json(entry));
+    }
+    const json j = {{"kind", "snapshot"}, {"entries", std::move(list)}};
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::variant<std::string, std::vector<domain::journal_entry>> snapshot_from_json(
+    std::string_view text) {
+    const json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::string("not a JSON object");
+    try {
+        if (j.at("kind") != "snapshot") return std::string("not a snapshot");
+        std::vector<domain::journal_entry> entries;
+        for (const auto& entry : j.at("entries")) entries.push_back(entry_from(entry));
+        return entries;
     } catch (const std::exception& e) {
         return std::string(e.what());
     }

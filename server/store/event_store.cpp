@@ -1,10 +1,12 @@
-// The SQLite event log. Schema (PRAGMA user_version = 1):
+// The SQLite event log. Schema (PRAGMA user_version = 2; version 1 lacked snapshots):
 //
 //   rooms(id TEXT PRIMARY KEY, created_order INTEGER UNIQUE, title TEXT, bank_id TEXT,
 //         created_at INTEGER, settings TEXT,
 //         interviewer_hash BLOB, candidate_hash BLOB, observer_hash BLOB)  -- 32-byte SHA-256s
 //   events(room TEXT REFERENCES rooms(id), seq INTEGER, body TEXT,
 //          PRIMARY KEY(room, seq)) WITHOUT ROWID
+//   snapshots(room TEXT PRIMARY KEY REFERENCES rooms(id), seq INTEGER, body TEXT) WITHOUT ROWID
+//     -- the room's latest snapshot: its state after events 0 .. seq-1 (events are all kept)
 //
 // created_order numbers the rooms 0, 1, 2, ... in creation order; seq numbers the events of one
 // room 0, 1, 2, ... with no gap (load checks that). Both are kept in memory (next value per room,
@@ -34,7 +36,7 @@ namespace mockroom::store {
 
 namespace {
 
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
 constexpr int busy_timeout_ms = 5000;
 constexpr const char* database_name = "mockroom.db";
 
@@ -54,6 +56,14 @@ CREATE TABLE events(
     seq INTEGER NOT NULL CHECK(seq >= 0),
     body TEXT NOT NULL,
     PRIMARY KEY(room, seq)) WITHOUT ROWID;
+)sql";
+
+// Version 2: snapshots. Also what upgrades a version 1 file in place.
+constexpr const char* snapshots_sql = R"sql(
+CREATE TABLE snapshots(
+    room TEXT PRIMARY KEY NOT NULL REFERENCES rooms(id),
+    seq INTEGER NOT NULL CHECK(seq >= 0),
+    body TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
 struct db_closer {
@@ -127,6 +137,7 @@ struct event_store::impl {
         commit_callback done;
         std::uint64_t epoch = 0;
         std::optional<std::string> early_error;  // failed at append(): no database work
+        std::optional<std::string> snapshot;     // a snapshot instead of events
     };
 
     struct room_state {
@@ -149,6 +160,7 @@ struct event_store::impl {
     std::mutex db_mutex;
     db_handle db;
     statement insert_event;
+    statement save_snapshot;
     std::int64_t next_created_order = 0;
 
     std::mutex state_mutex;
@@ -161,6 +173,7 @@ struct event_store::impl {
     std::atomic<std::uint64_t> appends{0};
     std::atomic<std::uint64_t> events{0};
     std::atomic<std::uint64_t> failures{0};
+    std::atomic<std::uint64_t> snapshots{0};
 
     std::thread writer;
 
@@ -262,9 +275,11 @@ struct event_store::impl {
             pragma_rows(sql.c_str());
         }
 
-        if (version == 0) create_schema();
+        if (version < schema_version) create_schema();
         check_schema();
         insert_event = prepare_or_throw("INSERT INTO events(room, seq, body) VALUES(?1, ?2, ?3)");
+        save_snapshot = prepare_or_throw(
+            "INSERT OR REPLACE INTO snapshots(room, seq, body) VALUES(?1, ?2, ?3)");
         load_room_states();
     }
 
@@ -313,17 +328,22 @@ struct event_store::impl {
         if (report != "ok") damaged(report);
     }
 
-    // In one write transaction, so two processes opening a new file cannot both create it.
+    // In one write transaction, so two processes opening a new file cannot both create it (or
+    // both upgrade it).
     void create_schema() {
         exec_or_throw("BEGIN IMMEDIATE", "cannot create the schema");
         try {
-            if (read_user_version() == 0) {
+            const int version = read_user_version();
+            if (version == 0) {
                 // Version 0 with tables of its own: some other database, not a mockroom one.
                 statement s = prepare_or_throw("SELECT count(*) FROM sqlite_schema");
                 if (s.step() != SQLITE_ROW) fail(describe(sqlite3_errcode(db.get())));
                 if (s.int64(0) != 0)
                     fail("not a mockroom database (it has tables but no mockroom schema version)");
                 exec_or_throw(schema_sql, "cannot create the schema");
+            }
+            if (version < 2) exec_or_throw(snapshots_sql, "cannot add the snapshots table");
+            if (version < schema_version) {
                 const std::string sql = "PRAGMA user_version=" + std::to_string(schema_version);
                 exec_or_throw(sql.c_str(), "cannot create the schema");
             }
@@ -337,11 +357,11 @@ struct event_store::impl {
     void check_schema() {
         statement s = prepare_or_throw(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-            "('rooms', 'events')");
+            "('rooms', 'events', 'snapshots')");
         if (s.step() != SQLITE_ROW) fail(describe(sqlite3_errcode(db.get())));
-        if (s.int64(0) != 2)
+        if (s.int64(0) != 3)
             fail("not a mockroom database (schema version " + std::to_string(schema_version) +
-                 " but the rooms or events table is missing)");
+                 " but the rooms, events or snapshots table is missing)");
     }
 
     void load_room_states() {
@@ -375,6 +395,7 @@ struct event_store::impl {
         const auto failed = [&](int rc) {
             std::string reason = file_text + ": " + describe(rc);
             insert_event.reset();
+            save_snapshot.reset();
             rollback_if_needed();
             return std::optional<std::string>(std::move(reason));
         };
@@ -384,6 +405,14 @@ struct event_store::impl {
         for (const std::size_t i : which) {
             const pending& p = batch[i];
             std::int64_t& seq = numbered[p.room];
+            if (p.snapshot) {  // the state after the events numbered so far
+                save_snapshot.bind(1, p.room);
+                save_snapshot.bind(2, seq);
+                save_snapshot.bind(3, *p.snapshot);
+                rc = save_snapshot.step();
+                if (rc != SQLITE_DONE) return failed(rc);
+                save_snapshot.reset();
+            }
             for (const std::string& body : p.events) {
                 insert_event.bind(1, p.room);
                 insert_event.bind(2, seq);
@@ -484,6 +513,8 @@ struct event_store::impl {
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 if (outcomes[i].error) {
                     ++failures;
+                } else if (batch[i].snapshot) {
+                    ++snapshots;
                 } else {
                     ++appends;
                     events += batch[i].events.size();
@@ -543,8 +574,10 @@ struct event_store::impl {
                             : "SELECT id, title, bank_id, created_at, settings, interviewer_hash, "
                               "candidate_hash, observer_hash FROM rooms ORDER BY created_order");
         if (only != nullptr) rooms_query.bind(1, *only);
-        statement events_query =
-            prepare_or_throw("SELECT seq, body FROM events WHERE room = ?1 ORDER BY seq");
+        statement events_query = prepare_or_throw(
+            "SELECT seq, body FROM events WHERE room = ?1 AND seq >= ?2 ORDER BY seq");
+        statement snapshot_query =
+            prepare_or_throw("SELECT seq, body FROM snapshots WHERE room = ?1");
 
         // One read transaction: a consistent snapshot even if another process writes.
         exec_or_throw("BEGIN", "cannot read");
@@ -565,27 +598,50 @@ struct event_store::impl {
                 read_hash(rooms_query, 6, r.id, r.candidate_hash);
                 read_hash(rooms_query, 7, r.id, r.observer_hash);
 
+                snapshot_query.bind(1, r.id);
+                if (const int src = snapshot_query.step(); src == SQLITE_ROW) {
+                    stored.snapshot_seq = snapshot_query.int64(0);
+                    stored.snapshot = snapshot_query.text(1);
+                } else if (src != SQLITE_DONE) {
+                    fail(describe(src));
+                }
+                snapshot_query.reset();
+
                 events_query.bind(1, r.id);
+                events_query.bind(2, stored.snapshot_seq);
                 for (;;) {
                     const int erc = events_query.step();
                     if (erc == SQLITE_DONE) break;
                     if (erc != SQLITE_ROW) fail(describe(erc));
                     const std::int64_t seq = events_query.int64(0);
-                    if (seq != static_cast<std::int64_t>(stored.events.size()))
-                        fail("room " + r.id + ": event " + std::to_string(stored.events.size()) +
+                    const std::int64_t expected =
+                        stored.snapshot_seq + static_cast<std::int64_t>(stored.events.size());
+                    if (seq != expected)
+                        fail("room " + r.id + ": event " + std::to_string(expected) +
                              " is missing (its log has a gap)");
                     stored.events.push_back(events_query.text(1));
                 }
                 events_query.reset();
+                // A snapshot beyond the log: the events it claims to cover are not all there.
+                if (stored.snapshot && stored.snapshot_seq > 0) {
+                    statement last = prepare_or_throw(
+                        "SELECT count(*) FROM events WHERE room = ?1 AND seq = ?2");
+                    last.bind(1, r.id);
+                    last.bind(2, stored.snapshot_seq - 1);
+                    if (last.step() != SQLITE_ROW || last.int64(0) != 1)
+                        fail("room " + r.id + ": its snapshot covers events that are missing");
+                }
                 result.push_back(std::move(stored));
             }
             rooms_query.reset();
             events_query.reset();
+            snapshot_query.reset();
             exec_or_throw("COMMIT", "cannot read");
             return result;
         } catch (...) {
             rooms_query.reset();
             events_query.reset();
+            snapshot_query.reset();
             rollback_if_needed();
             throw;
         }
@@ -655,6 +711,11 @@ bool event_store::delete_room(const std::string& room_id) {
     std::lock_guard db_lock(impl_->db_mutex);
     impl_->exec_or_throw("BEGIN IMMEDIATE", "cannot delete a room");
     try {
+        statement snapshot = impl_->prepare_or_throw("DELETE FROM snapshots WHERE room = ?1");
+        snapshot.bind(1, room_id);
+        if (const int rc = snapshot.step(); rc != SQLITE_DONE) {
+            impl_->fail("room " + room_id + " cannot be deleted: " + impl_->describe(rc));
+        }
         statement events = impl_->prepare_or_throw("DELETE FROM events WHERE room = ?1");
         events.bind(1, room_id);
         if (const int rc = events.step(); rc != SQLITE_DONE) {
@@ -678,7 +739,25 @@ bool event_store::delete_room(const std::string& room_id) {
 
 void event_store::append(const std::string& room_id, std::vector<std::string> events,
                          commit_callback done) {
-    impl::pending p{room_id, std::move(events), std::move(done), 0, std::nullopt};
+    impl::pending p{room_id, std::move(events), std::move(done), 0, std::nullopt, std::nullopt};
+    {
+        std::lock_guard lock(impl_->state_mutex);
+        const auto it = impl_->rooms.find(room_id);
+        if (it == impl_->rooms.end()) {
+            p.early_error = "room " + room_id + ": no such room";
+        } else if (it->second.failed) {
+            p.early_error = must_reload_message(room_id);
+        } else {
+            p.epoch = it->second.epoch;
+        }
+        impl_->queue.push_back(std::move(p));
+    }
+    impl_->wake.notify_one();
+}
+
+void event_store::save_snapshot(const std::string& room_id, std::string body,
+                                commit_callback done) {
+    impl::pending p{room_id, {}, std::move(done), 0, std::nullopt, std::move(body)};
     {
         std::lock_guard lock(impl_->state_mutex);
         const auto it = impl_->rooms.find(room_id);
@@ -737,6 +816,7 @@ store_statistics event_store::statistics() const {
     s.appends = impl_->appends.load();
     s.events = impl_->events.load();
     s.failures = impl_->failures.load();
+    s.snapshots = impl_->snapshots.load();
     return s;
 }
 

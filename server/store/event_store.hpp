@@ -32,7 +32,10 @@ struct room_record {
 
 struct stored_room {
     room_record room;
-    std::vector<std::string> events;  // in append order
+    // The latest snapshot (the room's state after its first snapshot_seq events), if any.
+    std::optional<std::string> snapshot;
+    std::int64_t snapshot_seq = 0;
+    std::vector<std::string> events;  // in append order, from event snapshot_seq on
 };
 
 // A problem with the database worth one clear line: unreadable, corrupt, not a database, ...
@@ -50,6 +53,7 @@ struct store_statistics {
     std::uint64_t appends = 0;  // append() calls made durable
     std::uint64_t events = 0;   // events made durable
     std::uint64_t failures = 0;
+    std::uint64_t snapshots = 0;  // snapshots made durable
 };
 
 class event_store {
@@ -74,6 +78,10 @@ class event_store {
     // call order; after a failed append of a room, its later appends fail too (no gap in its
     // log) until reopen_room.
     void append(const std::string& room_id, std::vector<std::string> events, commit_callback done);
+    // Queues a snapshot of a room: its state after every event appended before this call. It
+    // replaces the room's previous snapshot; the events stay (the log is the record). Stored
+    // and failed like an append (a failure fails the room's later appends too).
+    void save_snapshot(const std::string& room_id, std::string body, commit_callback done);
     // Deletes a room and its events for good (retention). Durable when it returns; false when
     // there was no such room. Throws store_error.
     bool delete_room(const std::string& room_id);

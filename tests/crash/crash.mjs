@@ -57,7 +57,8 @@ const DB_NAME = 'mockroom.db';
 // Options
 
 const USAGE = `usage: node tests/crash/crash.mjs [--kills N] [--seed S] [--rooms N] [--min-run MS] [--max-run MS]
-                              [--timer-tolerance MS] [--max-len UNITS] [--data DIR] [--keep] [--progress]
+                              [--timer-tolerance MS] [--max-len UNITS] [--snapshot-every N] [--data DIR]
+                              [--keep] [--progress]
   --kills N             SIGKILLs of the server (default 20)
   --seed S              PRNG seed, any string (default 1)
   --rooms N             rooms, each with an interviewer and a candidate (default 3)
@@ -65,13 +66,15 @@ const USAGE = `usage: node tests/crash/crash.mjs [--kills N] [--seed S] [--rooms
   --max-run MS          longest (default 1200)
   --timer-tolerance MS  allowed error of a timer's remaining time after a restart (default 250)
   --max-len UNITS       documents are kept around this many UTF-16 units (default 3000)
+  --snapshot-every N    the server's --snapshot-every: events between room snapshots (default 40, so
+                        most restarts load a snapshot and replay the events after it)
   --data DIR            the data directory (default: a fresh temporary one, removed after success)
   --keep                keep the data directory after success too
   --progress            one line per kill
 env MOCKROOM_BIN: the server binary; SQLITE3: the sqlite3 shell (default: sqlite3 on the PATH)`;
 
 function parseArgs(argv) {
-  const o = { kills: 20, seed: '1', rooms: 3, minRun: 150, maxRun: 1200, timerTolerance: 250, maxLen: 3000, data: null, keep: false, progress: false };
+  const o = { kills: 20, seed: '1', rooms: 3, minRun: 150, maxRun: 1200, timerTolerance: 250, maxLen: 3000, snapshotEvery: 40, data: null, keep: false, progress: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -90,6 +93,7 @@ function parseArgs(argv) {
     else if (a === '--max-run') o.maxRun = num(0);
     else if (a === '--timer-tolerance') o.timerTolerance = num(1);
     else if (a === '--max-len') o.maxLen = num(200);
+    else if (a === '--snapshot-every') o.snapshotEvery = num(1);
     else if (a === '--data') o.data = path.resolve(val());
     else if (a === '--keep') o.keep = true;
     else if (a === '--progress') o.progress = true;
@@ -1247,7 +1251,11 @@ async function verifyStart(k, logs) {
 
 async function startServer() {
   const t = performance.now();
-  const server = await startMockroom({ banksDir: BANKS_DIR, dataDir: run.dataDir });
+  const server = await startMockroom({
+    banksDir: BANKS_DIR,
+    dataDir: run.dataDir,
+    extraArgs: ['--snapshot-every', String(opts.snapshotEvery)],
+  });
   run.server = server;
   run.liveGen = ++run.gen;
   run.serverUrl = server.url;

@@ -162,3 +162,53 @@ TEST_CASE("a push too far behind is refused without work; after catching up it g
     accepted(doc.push(1, six));
     CHECK(doc.text() == u"bbbbbbbbbbaaaaax");
 }
+
+TEST_CASE("the log keeps the newest updates: older versions are no longer served or rebased") {
+    // Keep 3: when the log holds 6 updates, the oldest 3 are dropped.
+    collab_document doc(1 << 20, 100, 20'000, 3);
+    for (std::size_t i = 0; i < 5; ++i) accepted(doc.push(i, {{"A", insert_at(i, u"x", i)}}));
+    CHECK(doc.first_version() == 0);
+    accepted(doc.push(5, {{"A", insert_at(5, u"y", 5)}}));
+    CHECK(doc.version() == 6);
+    CHECK(doc.first_version() == 3);
+    CHECK(doc.log().size() == 3);
+    CHECK(doc.text() == u"xxxxxy");
+    CHECK_FALSE(doc.knows_version(2));
+    CHECK(doc.knows_version(3));
+    CHECK(doc.knows_version(6));
+    CHECK_FALSE(doc.knows_version(7));
+    CHECK(doc.length_at(3) == 3);
+    CHECK(doc.updates_since(4).size() == 2);
+
+    // A push based on a dropped version cannot be rebased: the client catches up first.
+    auto old = doc.push(2, {{"B", insert_at(0, u"z", 2)}});
+    REQUIRE(std::holds_alternative<push_refused>(old));
+    CHECK(std::get<push_refused>(old).why == push_refused::reason::too_far_behind);
+    CHECK(doc.version() == 6);
+
+    // A push based on a kept version is rebased over the kept updates.
+    const auto& rebased = accepted(doc.push(3, {{"B", insert_at(0, u"z", 3)}}));
+    CHECK(rebased.from == 6);
+    CHECK(doc.text() == u"zxxxxxy");
+    // Positions from a kept version map to the head; from a dropped one they are clamped.
+    CHECK(doc.map_to_head(3, 3, -1) == 4);
+    CHECK(doc.map_to_head(99, 1, -1) == doc.text().size());
+}
+
+TEST_CASE("restore: a snapshot's text and kept updates, checked before anything changes") {
+    collab_document doc(1 << 20, 100, 20'000, 3);
+    const text_update first{"A", insert_at(0, u"ab", 0)};
+    const text_update second{"B", insert_at(2, u"c", 2)};
+    CHECK_THROWS_AS(doc.restore(10, u"abcd", {first, second}), std::invalid_argument);
+    CHECK_THROWS_AS(doc.restore(10, u"abc", {second, first}), std::invalid_argument);
+    CHECK(doc.version() == 0);
+    CHECK(doc.text().empty());
+    doc.restore(10, u"abc", {first, second});
+    CHECK(doc.version() == 12);
+    CHECK(doc.first_version() == 10);
+    CHECK(doc.length_at(11) == 2);
+    // It goes on as if it had never stopped.
+    accepted(doc.push(11, {{"C", insert_at(0, u"x", 2)}}));
+    CHECK(doc.text() == u"xabc");
+    CHECK(doc.version() == 13);
+}

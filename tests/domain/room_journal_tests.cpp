@@ -42,7 +42,8 @@ std::string kept_state(const room& r) {
     }
     for (doc_id d : {doc_id::shared, doc_id::private_notes}) {
         const auto& doc = r.document(d);
-        out += "doc " + std::string(to_string(d)) + " v" + std::to_string(doc.version()) + " " +
+        out += "doc " + std::string(to_string(d)) + " v" + std::to_string(doc.version()) +
+               " from v" + std::to_string(doc.first_version()) + " " +
                std::to_string(doc.text().size()) + " units\n";
         for (char16_t unit : doc.text()) out += std::to_string(static_cast<int>(unit)) + ",";
         out += "\n";
@@ -78,29 +79,27 @@ change_set random_change(std::mt19937& rng, std::size_t length) {
                                    change_set::keep{length - from - cut}});
 }
 
-}  // namespace
-
-TEST_CASE("journal: replaying a random session's journal rebuilds the same room") {
-    const auto seed = GENERATE(1u, 2u, 3u, 4u, 5u);
-    CAPTURE(seed);
-    std::mt19937 rng(seed);
-    limits bounds;
-    room live(make_info(), bounds);
-    std::vector<journal_entry> journal;
-
-    // Connections 1..6: interviewers, a candidate, an observer; some come and go.
+// A random session: connections 1..6 (interviewers, candidates, an observer) come and go,
+// push questions, edit both documents (sometimes from older versions, to exercise rebasing),
+// change the language, score, command timers; near the end an interviewer ends the interview
+// and reveals the answers. `after_step` sees the room after every step.
+struct random_session {
     struct seat {
         connection_id c;
         role r;
         std::string client;
         bool joined = false;
     };
+    std::mt19937 rng;
+    room live;
+    millis now = t0;
     std::vector<seat> seats = {{1, role::interviewer, "i1"}, {2, role::interviewer, "i2"},
                                {3, role::candidate, "c"},    {4, role::observer, "o"},
                                {5, role::candidate, "c2"},   {6, role::interviewer, "i3"}};
-    millis now = t0;
-    std::size_t checked = 0;
-    for (int step = 0; step < 600; ++step) {
+
+    random_session(unsigned seed, const limits& bounds) : rng(seed), live(make_info(), bounds) {}
+
+    void step(int n) {
         now += static_cast<millis>(rng() % 20'000);
         seat& s = seats[rng() % seats.size()];
         const int action = static_cast<int>(rng() % 12);
@@ -121,8 +120,8 @@ TEST_CASE("journal: replaying a random session's journal rebuilds the same room"
             const doc_id d = rng() % 3 ? doc_id::shared : doc_id::private_notes;
             const auto& doc = live.document(d);
             // Sometimes based on an older version, to exercise rebasing.
-            const std::size_t base =
-                doc.version() - std::min<std::size_t>(doc.version(), rng() % 3);
+            std::size_t base = doc.version() - std::min<std::size_t>(doc.version(), rng() % 3);
+            if (!doc.knows_version(base)) base = doc.version();
             const std::size_t length = doc.length_at(base);
             live.apply(s.c, notes_push{d, base, {{s.client, random_change(rng, length)}}}, "", now);
         } else if (action == 8) {
@@ -148,11 +147,26 @@ TEST_CASE("journal: replaying a random session's journal rebuilds the same room"
             live.apply(s.c, timer_command{t, a, ms, rev}, "", now);
         }
         if (rng() % 10 == 0) live.tick(now);
-        if (step == 520) {
+        if (n == 520) {
             live.join(100, role::interviewer, "Closer", "closer", now);
             live.apply(100, end_interview{}, "", now);
         }
-        if (step == 560) live.apply(100, reveal_answers{}, "", now);
+        if (n == 560) live.apply(100, reveal_answers{}, "", now);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("journal: replaying a random session's journal rebuilds the same room") {
+    const auto seed = GENERATE(1u, 2u, 3u, 4u, 5u);
+    CAPTURE(seed);
+    limits bounds;
+    random_session session(seed, bounds);
+    room& live = session.live;
+    std::vector<journal_entry> journal;
+    std::size_t checked = 0;
+    for (int step = 0; step < 600; ++step) {
+        session.step(step);
         auto recorded = live.take_journal();
         journal.insert(journal.end(), recorded.begin(), recorded.end());
 
@@ -169,6 +183,45 @@ TEST_CASE("journal: replaying a random session's journal rebuilds the same room"
     CHECK(live.revealed());
     CHECK_FALSE(live.scores().empty());
     CHECK(journal.size() > 200);
+}
+
+TEST_CASE("journal: a snapshot plus the entries after it rebuilds the same room") {
+    const auto seed = GENERATE(1u, 2u, 3u, 4u, 5u);
+    CAPTURE(seed);
+    limits bounds;
+    bounds.kept_note_updates = 8;  // the documents drop old updates many times over
+    random_session session(seed, bounds);
+    room& live = session.live;
+    std::vector<journal_entry> full_journal;
+    std::vector<journal_entry> since_snapshot = live.snapshot();
+    std::size_t checked = 0;
+    for (int step = 0; step < 600; ++step) {
+        session.step(step);
+        auto recorded = live.take_journal();
+        full_journal.insert(full_journal.end(), recorded.begin(), recorded.end());
+        since_snapshot.insert(since_snapshot.end(), recorded.begin(), recorded.end());
+        if (step % 37 == 36) since_snapshot = live.snapshot();  // a new snapshot replaces it
+
+        if (step % 50 == 49) {
+            room from_snapshot(make_info(), bounds);
+            for (const auto& entry : since_snapshot) from_snapshot.replay(entry);
+            REQUIRE(kept_state(from_snapshot) == kept_state(live));
+            CHECK(from_snapshot.next_deadline() == live.next_deadline());
+            room from_log(make_info(), bounds);
+            for (const auto& entry : full_journal) from_log.replay(entry);
+            REQUIRE(kept_state(from_log) == kept_state(live));
+            ++checked;
+        }
+    }
+    CHECK(checked == 12);
+    CHECK(live.document(doc_id::shared).first_version() > 0);  // trimming happened
+    CHECK(live.document(doc_id::shared).log().size() < 16);
+    // A newcomer after everyone left still gets a fresh number from a snapshot alone.
+    room rebuilt(make_info(), bounds);
+    for (const auto& entry : live.snapshot()) rebuilt.replay(entry);
+    live.join(200, role::observer, "Late", "late", session.now);
+    rebuilt.join(200, role::observer, "Late", "late", session.now);
+    CHECK(kept_state(rebuilt) == kept_state(live));
 }
 
 TEST_CASE("journal: errors, pulls, cursors and disconnects record nothing") {
@@ -189,6 +242,21 @@ TEST_CASE("journal: errors, pulls, cursors and disconnects record nothing") {
     const auto renamed = r.take_journal();
     REQUIRE(renamed.size() == 1);
     CHECK(std::get<participant_joined>(renamed[0]).name == "Ada L.");
+}
+
+TEST_CASE("journal: a snapshot entry that does not fit is refused and changes nothing") {
+    limits bounds;
+    room r(make_info(), bounds);
+    // Kept updates that do not lead to the text's length.
+    text_update insert_two{"c", change_set::from_parts({change_set::replace{0, u"ab"}})};
+    CHECK_THROWS_AS(r.replay(notes_restored{doc_id::shared, 4, u"abc", {insert_two}}),
+                    std::invalid_argument);
+    CHECK(r.document(doc_id::shared).version() == 0);
+    CHECK(r.document(doc_id::shared).text().empty());
+    CHECK_THROWS_AS(r.replay(numbering_restored{0}), std::invalid_argument);
+    r.replay(notes_restored{doc_id::shared, 4, u"ab", {insert_two}});
+    CHECK(r.document(doc_id::shared).version() == 5);
+    CHECK(r.document(doc_id::shared).first_version() == 4);
 }
 
 TEST_CASE("journal: a stored entry that does not fit is refused") {

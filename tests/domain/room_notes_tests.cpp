@@ -224,3 +224,37 @@ TEST_CASE("cursor messages over the rate are dropped, not answered") {
     CHECK(relayed <=
           f.bounds.cursor_messages_per_second + f.bounds.cursor_messages_per_second / 4 + 1);
 }
+
+TEST_CASE("a client behind the kept log gets a snapshot; its stale cursor is dropped") {
+    limits bounds;
+    bounds.kept_note_updates = 2;
+    room r(fixture::make_info(), bounds);
+    r.join(1, role::interviewer, "Grace", "i", t0);
+    r.join(2, role::candidate, "Ada", "c", t0);
+    for (std::size_t v = 0; v < 4; ++v) {
+        r.apply(1, push_to(doc_id::shared, v, "i", insert(v, u"x", v)), "", t0);
+    }
+    REQUIRE(r.document(doc_id::shared).first_version() == 2);
+
+    // Resuming from a dropped version: a snapshot (there are no updates to send from it).
+    auto out = r.join(3, role::candidate, "Ada", "c", t0, held_versions{1, std::nullopt});
+    CHECK(events_of<notes_updates_event>(out).empty());
+    auto snapshots = events_of<notes_snapshot_event>(out);
+    REQUIRE(snapshots.size() == 1);
+    CHECK(snapshots[0].second.version == 4);
+    CHECK(snapshots[0].second.text == u"xxxx");
+    // From a kept version: the updates, as before.
+    out = r.join(4, role::candidate, "Ada", "c", t0, held_versions{2, std::nullopt});
+    CHECK(events_of<notes_snapshot_event>(out).empty());
+    CHECK(events_of<notes_updates_event>(out).size() == 1);
+    // A pull from a dropped version: a snapshot.
+    CHECK(
+        events_of<notes_snapshot_event>(r.apply(2, notes_pull{doc_id::shared, 1}, "", t0)).size() ==
+        1);
+    // A push from a dropped version: conflict (pull first), nothing changed.
+    CHECK(only_error(r.apply(2, push_to(doc_id::shared, 1, "c", insert(0, u"y", 1)), "", t0)) ==
+          error_code::conflict);
+    CHECK(r.document(doc_id::shared).text() == u"xxxx");
+    // A cursor at a dropped version: dropped silently (a newer one follows).
+    CHECK(r.apply(2, cursor_update{doc_id::shared, 1, {{0, 0}}}, "", t0).empty());
+}

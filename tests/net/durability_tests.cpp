@@ -308,3 +308,71 @@ TEST_CASE("ending: after the end a candidate's edit is refused, also after a res
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
 }
+
+TEST_CASE("durability: a restart loads the latest snapshot and the events after it") {
+    const auto dir = fresh_temp_dir();
+    limits bounds;
+    bounds.snapshot_every_events = 5;  // a snapshot every few edits
+    bounds.kept_note_updates = 4;      // and documents that drop old updates
+    created_room room;
+    std::string expected;
+    constexpr std::size_t edits = 23;
+    {
+        running_server first(bounds, {}, dir);
+        room = create_room(first.port());
+        ws_client interviewer(first.port());
+        interviewer.join(room.id, room.interviewer, "Grace", "i");
+        interviewer.send({{"type", "question.push"}, {"question", "q1"}});
+        interviewer.expect("question");
+        ws_client candidate(first.port());
+        candidate.join(room.id, room.candidate, "Ada", "c");
+        for (std::size_t v = 0; v < edits; ++v) {
+            const std::string piece = std::to_string(v % 10);
+            candidate.send(
+                notes_push("shared", v, "c", insert_at(expected.size(), piece, expected.size())));
+            expected += piece;
+            expect_notes(candidate, "shared");  // confirmed: durable
+        }
+    }
+    {
+        // The store holds a snapshot, and every event (the log stays the record).
+        store::event_store reader(dir);
+        const auto stored = reader.load_room(room.id);
+        REQUIRE(stored);
+        REQUIRE(stored->snapshot);
+        CHECK(stored->snapshot_seq > 10);
+        CHECK(stored->events.size() < 10);
+    }
+    running_server second(bounds, {}, dir);
+    ws_client observer(second.port());
+    observer.join(room.id, room.observer, "Linus", "o");
+    json snapshot = expect_snapshot(observer, "shared");
+    CHECK(snapshot["text"] == expected);
+    CHECK(snapshot["version"] == edits);
+    // A client holding a recent version gets the updates it lacks; one holding a version the
+    // room no longer keeps gets a snapshot.
+    ws_client recent(second.port());
+    recent.send({{"type", "hello"},
+                 {"room", room.id},
+                 {"token", room.candidate},
+                 {"name", "Ada"},
+                 {"client", "c"},
+                 {"notes", {{"shared", edits - 2}}}});
+    json caught_up = expect_notes(recent, "shared");
+    CHECK(caught_up["from"] == edits - 2);
+    CHECK(caught_up["updates"].size() == 2);
+    ws_client old(second.port());
+    old.send({{"type", "hello"},
+              {"room", room.id},
+              {"token", room.candidate},
+              {"name", "Ada"},
+              {"client", "c"},
+              {"notes", {{"shared", 1}}}});
+    CHECK(expect_snapshot(old, "shared")["text"] == expected);
+    // And the room goes on: an edit after the restart is accepted at the next version.
+    recent.send(notes_push("shared", edits, "c", insert_at(0, "!", expected.size())));
+    json next = expect_notes(recent, "shared");
+    CHECK(next["from"] == edits);
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+}

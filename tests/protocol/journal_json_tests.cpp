@@ -119,3 +119,93 @@ TEST_CASE("journal JSON: room settings round-trip") {
     CHECK(std::holds_alternative<std::string>(protocol::settings_from_json("{}")));
     CHECK(std::holds_alternative<std::string>(protocol::settings_from_json("nope")));
 }
+
+TEST_CASE("journal JSON: a snapshot round-trips and rebuilds the same room") {
+    limits bounds;
+    bounds.kept_note_updates = 2;  // a trimmed log: first_version > 0
+    room live(make_info(), bounds);
+    live.join(1, role::interviewer, "Grace", "i", t0);
+    live.join(2, role::candidate, "Ada", "c", t0);
+    live.join(3, role::observer, "Obs", "o", t0);
+    live.apply(3, leave{}, "", t0);  // the highest number left: numbering must survive
+    live.apply(1, push_question{"q1", std::nullopt}, "", t0 + 1);
+    live.apply(1, push_question{custom_question{"Second", difficulty::easy}, 60'000}, "", t0 + 2);
+    std::u16string text;
+    for (std::size_t v = 0; v < 5; ++v) {
+        const std::u16string piece = v % 2 ? u"😀" : u"é\n";
+        live.apply(2,
+                   notes_push{doc_id::shared,
+                              v,
+                              {{"c", change_set::from_parts({change_set::keep{text.size()},
+                                                             change_set::replace{0, piece}})}}},
+                   "", t0 + 3);
+        text += piece;
+    }
+    live.apply(1, set_score{"summary", std::string("ok"), 0}, "", t0 + 4);
+    live.apply(1, end_interview{}, "", t0 + 5);
+
+    const auto body = protocol::snapshot_to_json(live.snapshot());
+    REQUIRE(body);
+    CAPTURE(*body);
+    auto parsed = protocol::snapshot_from_json(*body);
+    REQUIRE(std::holds_alternative<std::vector<journal_entry>>(parsed));
+    room rebuilt(make_info(), bounds);
+    for (const auto& entry : std::get<std::vector<journal_entry>>(parsed)) rebuilt.replay(entry);
+
+    const auto& doc = rebuilt.document(doc_id::shared);
+    CHECK(doc.text() == text);
+    CHECK(doc.version() == 5);
+    CHECK(doc.first_version() == live.document(doc_id::shared).first_version());
+    CHECK(doc.log() == live.document(doc_id::shared).log());
+    CHECK(rebuilt.history().size() == 2);
+    CHECK(rebuilt.history()[0].time_spent_ms == live.history()[0].time_spent_ms);
+    CHECK(rebuilt.participants().size() == 2);
+    CHECK(std::get<std::string>(rebuilt.scores().at("summary").value) == "ok");
+    CHECK(rebuilt.ended_at() == live.ended_at());
+    for (timer_id t : {timer_id::interview, timer_id::question}) {
+        CHECK(rebuilt.timer(t).save() == live.timer(t).save());
+    }
+    // p3 left, yet the next participant is p4 in both.
+    live.join(4, role::observer, "New", "n", t0 + 6);
+    rebuilt.join(4, role::observer, "New", "n", t0 + 6);
+    CHECK(rebuilt.participants().back().id == "p4");
+    CHECK(live.participants().back().id == "p4");
+}
+
+TEST_CASE("journal JSON: a document with a lone surrogate gets no snapshot; bad ones refused") {
+    limits bounds;
+    room live(make_info(), bounds);
+    live.join(1, role::interviewer, "Grace", "i", t0);
+    live.apply(
+        1,
+        notes_push{
+            doc_id::shared, 0, {{"i", change_set::from_parts({change_set::replace{0, u"😀"}})}}},
+        "", t0);
+    // Deleting half of the pair leaves a lone surrogate, which has no UTF-8 form.
+    live.apply(
+        1,
+        notes_push{
+            doc_id::shared,
+            1,
+            {{"i", change_set::from_parts({change_set::keep{1}, change_set::replace{1, u""}})}}},
+        "", t0);
+    REQUIRE(live.document(doc_id::shared).text().size() == 1);
+    CHECK_FALSE(protocol::snapshot_to_json(live.snapshot()));
+
+    for (
+        std::string_view text : {
+            "",
+            "[]",
+            R"({"kind":"joined"})",
+            R"({"kind":"snapshot"})",
+            R"({"kind":"snapshot","entries":[{"kind":"nonsense"}]})",
+            R"({"kind":"snapshot","entries":[{"kind":"numbering"}]})",
+            R"({"kind":"snapshot","entries":[{"kind":"notes_restored","doc":"shared","first_version":0,"text":"x"}]})",
+            R"({"kind":"snapshot","entries":[17]})",
+        }) {
+        CAPTURE(text);
+        auto parsed = protocol::snapshot_from_json(text);
+        REQUIRE(std::holds_alternative<std::string>(parsed));
+        CHECK_FALSE(std::get<std::string>(parsed).empty());
+    }
+}

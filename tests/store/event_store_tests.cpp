@@ -644,3 +644,118 @@ TEST_CASE("callbacks may call back into the store") {
     REQUIRE_FALSE(second.get_future().get());
     CHECK(store.load_room("s")->events == std::vector<std::string>{"s0"});
 }
+
+namespace {
+
+std::optional<std::string> snapshot_and_wait(event_store& store, const std::string& room,
+                                             std::string body) {
+    std::promise<std::optional<std::string>> promise;
+    auto result = promise.get_future();
+    store.save_snapshot(room, std::move(body),
+                        [&promise](std::optional<std::string> error) { promise.set_value(error); });
+    return result.get();
+}
+
+}  // namespace
+
+TEST_CASE("snapshots: a load gives the latest snapshot and only the events after it") {
+    temp_dir tmp;
+    {
+        event_store store(tmp.path());
+        store.create_room(make_room("a"));
+        store.create_room(make_room("b"));
+        REQUIRE_FALSE(append_and_wait(store, "a", {"e0", "e1", "e2"}));
+        // Queued behind e0..e2 without waiting for them: it covers exactly those three.
+        callbacks queued(3);
+        store.append("a", {"e3"}, queued.at(0));
+        store.save_snapshot("a", "state after e0..e3", queued.at(1));
+        store.append("a", {"e4", "e5"}, queued.at(2));
+        queued.wait_all();
+        for (std::size_t i = 0; i < 3; ++i) REQUIRE_FALSE(queued.result(i));
+        CHECK(store.statistics().snapshots == 1);
+        CHECK(store.statistics().events == 6);
+
+        const auto a = store.load_room("a");
+        REQUIRE(a);
+        CHECK(a->snapshot == "state after e0..e3");
+        CHECK(a->snapshot_seq == 4);
+        CHECK(a->events == std::vector<std::string>{"e4", "e5"});
+        // A room without a snapshot loads its whole log.
+        REQUIRE_FALSE(append_and_wait(store, "b", {"b0"}));
+        CHECK_FALSE(store.load_room("b")->snapshot);
+        CHECK(store.load_room("b")->events == std::vector<std::string>{"b0"});
+        // A newer snapshot replaces the older one; the events all stay (the log is the record).
+        REQUIRE_FALSE(snapshot_and_wait(store, "a", "state after e0..e5"));
+        CHECK(snapshot_and_wait(store, "nope", "x"));
+    }
+    event_store reopened(tmp.path());
+    const auto all = reopened.load_all();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].snapshot == "state after e0..e5");
+    CHECK(all[0].snapshot_seq == 6);
+    CHECK(all[0].events.empty());
+    CHECK(stored_seqs(reopened.file(), "a") == zero_to(6));
+    REQUIRE_FALSE(append_and_wait(reopened, "a", {"e6"}));
+    CHECK(reopened.load_room("a")->events == std::vector<std::string>{"e6"});
+    // Deleting a room deletes its snapshot too.
+    CHECK(reopened.delete_room("a"));
+    CHECK_FALSE(reopened.load_room("a"));
+    CHECK(reopened.integrity_check() == "ok");
+}
+
+TEST_CASE("snapshots: one that covers missing events is refused at load, by name") {
+    temp_dir tmp;
+    {
+        event_store store(tmp.path());
+        store.create_room(make_room("a"));
+        REQUIRE_FALSE(append_and_wait(store, "a", {"e0", "e1"}));
+        REQUIRE_FALSE(snapshot_and_wait(store, "a", "state after e0, e1"));
+    }
+    exec_sql(tmp.path() / "mockroom.db", "DELETE FROM events WHERE seq = 1");
+    event_store store(tmp.path());
+    try {
+        store.load_all();
+        FAIL("loaded a snapshot whose events are missing");
+    } catch (const store_error& e) {
+        CHECK(std::string(e.what()).find("room a") != std::string::npos);
+        CHECK(std::string(e.what()).find("snapshot") != std::string::npos);
+    }
+}
+
+TEST_CASE("snapshots: a failed snapshot fails the room like an append; a full disk stores none") {
+    temp_dir tmp;
+    event_store store(tmp.path(), store_options{64});  // 256 KiB
+    store.create_room(make_room("a"));
+    REQUIRE_FALSE(append_and_wait(store, "a", {"e0"}));
+    auto error = snapshot_and_wait(store, "a", std::string(400'000, 's'));
+    REQUIRE(error);
+    CHECK(error->find("full") != std::string::npos);
+    CHECK(append_and_wait(store, "a", {"e1"}));  // the room must reload first
+    const auto a = store.load_room("a");
+    CHECK_FALSE(a->snapshot);
+    CHECK(a->events == std::vector<std::string>{"e0"});
+    store.reopen_room("a");
+    REQUIRE_FALSE(append_and_wait(store, "a", {"e1"}));
+    CHECK(store.integrity_check() == "ok");
+}
+
+TEST_CASE("a version 1 database (no snapshots table) is upgraded in place, its data kept") {
+    temp_dir tmp;
+    {
+        event_store store(tmp.path());
+        store.create_room(make_room("a"));
+        REQUIRE_FALSE(append_and_wait(store, "a", {"e0", "e1"}));
+    }
+    // What mockroom 1 wrote: the same tables but snapshots, and user_version 1.
+    exec_sql(tmp.path() / "mockroom.db", "DROP TABLE snapshots; PRAGMA user_version=1;");
+    {
+        event_store store(tmp.path());
+        const auto a = store.load_room("a");
+        REQUIRE(a);
+        CHECK(a->events == std::vector<std::string>{"e0", "e1"});
+        REQUIRE_FALSE(snapshot_and_wait(store, "a", "state"));
+        CHECK(store.load_room("a")->snapshot == "state");
+    }
+    event_store again(tmp.path());
+    CHECK(again.load_room("a")->snapshot_seq == 2);
+}

@@ -327,6 +327,26 @@ std::u16string change_set::apply(const std::u16string& doc) const {
     return result;
 }
 
+void change_set::apply_in_place(std::u16string& doc) const {
+    if (doc.size() != length()) {
+        throw std::invalid_argument("change_set: applying to a document of the wrong length");
+    }
+    // Back to front, so the positions of the changes still to make stay valid.
+    std::size_t end = doc.size();
+    for (std::size_t i = sections_.size(); i >= 2; i -= 2) {
+        const std::size_t len = to_size(sections_[i - 2]);
+        end -= len;
+        if (sections_[i - 1] >= 0) {
+            const std::size_t k = (i - 2) / 2;
+            if (k < inserted_.size()) {
+                doc.replace(end, len, inserted_[k]);
+            } else {
+                doc.erase(end, len);
+            }
+        }
+    }
+}
+
 change_set change_set::map(const change_set& other, bool before) const {
     if (other.length() != length()) mismatched_lengths();
     if (other.empty()) return *this;

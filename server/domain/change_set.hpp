@@ -38,6 +38,9 @@ class change_set {
 
     // Preconditions (checked by the caller): doc.size() == length().
     std::u16string apply(const std::u16string& doc) const;
+    // The same on `doc` itself: no new string, only the tail after each change moves (a
+    // keystroke in a long document costs one memmove, not a copy). Same precondition.
+    void apply_in_place(std::u16string& doc) const;
     // This change set as if `other` (on the same document) had happened first. When both insert
     // at one position, `before` puts this set's insertion first. Precondition: same length().
     change_set map(const change_set& other, bool before = false) const;

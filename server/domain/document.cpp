@@ -78,31 +78,31 @@ std::variant<push_refused, push_accepted> collab_document::push(
     }
 
     push_accepted result{version(), {}};
-    std::u16string text = text_;
     for (std::size_t i = own_accepted; i < updates.size(); ++i) {
         change_set rebased = move_chain_past(updates[i].changes);
         if (rebased.new_length() > max_length_) {
             return push_refused{reason::too_large, "the document would exceed " +
                                                        std::to_string(max_length_) + " units"};
         }
-        text = rebased.apply(text);
         result.accepted.push_back({updates[i].client_id, std::move(rebased)});
     }
-    text_ = std::move(text);
+    // Accepted as a whole: only now does the text change (in place: no copy per push).
+    for (const auto& update : result.accepted) update.changes.apply_in_place(text_);
     log_.insert(log_.end(), result.accepted.begin(), result.accepted.end());
     trim();
     return result;
 }
 
 void collab_document::replay(const std::vector<text_update>& accepted) {
-    std::u16string text = text_;
+    // Check the whole chain first, so a mismatch changes nothing; then apply in place.
+    std::size_t length = text_.size();
     for (const auto& update : accepted) {
-        if (update.changes.length() != text.size()) {
+        if (update.changes.length() != length) {
             throw std::invalid_argument("a stored update does not fit the document");
         }
-        text = update.changes.apply(text);
+        length = update.changes.new_length();
     }
-    text_ = std::move(text);
+    for (const auto& update : accepted) update.changes.apply_in_place(text_);
     log_.insert(log_.end(), accepted.begin(), accepted.end());
     trim();
 }

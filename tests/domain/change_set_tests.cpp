@@ -341,3 +341,38 @@ TEST_CASE("change_set: map_pos") {
         CHECK_THROWS_AS(of({}, 3).map_pos(4), std::out_of_range);
     }
 }
+
+TEST_CASE("change_set: apply_in_place gives what apply gives, on random change sets") {
+    std::uint32_t state = 12345;  // a small LCG: deterministic, no <random> needed
+    auto next = [&state](std::uint32_t bound) {
+        state = state * 1664525u + 1013904223u;
+        return (state >> 8) % bound;
+    };
+    static const std::u16string pieces[] = {u"", u"a", u"xyz", u"😀", u"\n", u"longer text"};
+    for (int round = 0; round < 2'000; ++round) {
+        std::u16string doc;
+        const std::uint32_t length = next(30);
+        for (std::uint32_t i = 0; i < length; ++i) doc += static_cast<char16_t>(u'a' + next(26));
+        std::vector<change_set::part> parts;
+        std::size_t left = doc.size();
+        while (left > 0 || next(3) == 0) {
+            const std::size_t n = left == 0 ? 0 : 1 + next(static_cast<std::uint32_t>(left));
+            if (next(2) == 0) {
+                parts.push_back(change_set::keep{n});
+            } else {
+                parts.push_back(change_set::replace{n, pieces[next(6)]});
+            }
+            left -= n;
+            if (left == 0 && next(2) == 0) break;
+        }
+        const change_set changes = change_set::from_parts(parts);
+        REQUIRE(changes.length() == doc.size());
+        std::u16string in_place = doc;
+        changes.apply_in_place(in_place);
+        CHECK(in_place == changes.apply(doc));
+    }
+    std::u16string wrong = u"abc";
+    CHECK_THROWS_AS(change_set::from_parts({change_set::keep{2}}).apply_in_place(wrong),
+                    std::invalid_argument);
+    CHECK(wrong == u"abc");
+}

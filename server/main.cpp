@@ -82,6 +82,12 @@ int main(int argc, char** argv) {
                    "WebSocket messages accepted per socket and second (burst: twice that)")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    std::int64_t commit_interval_us = config.store_commit_interval.count();
+    app.add_option("--commit-interval-us", commit_interval_us,
+                   "at most one store commit (fsync) per this many microseconds; a busy server "
+                   "gathers more edits per commit (0: commit as soon as anything is queued)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));
     app.add_option("--snapshot-every", config.bounds.snapshot_every_events,
                    "events between two snapshots of a room (a restart replays at most this many "
                    "per room)")
@@ -147,6 +153,7 @@ int main(int argc, char** argv) {
         if (ec) die("cannot create data directory '" + data_dir + "': " + ec.message());
         config.data_dir = data_dir;
     }
+    config.store_commit_interval = std::chrono::microseconds(commit_interval_us);
     raise_open_file_limit();
     while (!config.public_url.empty() && config.public_url.back() == '/')
         config.public_url.pop_back();

@@ -25,6 +25,7 @@ std::unique_ptr<store::event_store> open_store(const server_config& config) {
     try {
         store::store_options options;
         options.max_page_count = config.store_max_page_count;
+        options.commit_interval = config.store_commit_interval;
         return std::make_unique<store::event_store>(config.data_dir, options);
     } catch (const std::exception& e) {
         throw startup_error(e.what());

@@ -2,6 +2,7 @@
 // pinned to io_context threads. No Beast type leaks out of this header.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -23,6 +24,7 @@ struct server_config {
     // Where the database lives (DIR/mockroom.db). Empty: rooms live in memory only (tests).
     std::filesystem::path data_dir;
     std::int64_t store_max_page_count = 0;  // > 0: cap the database (tests: a full disk)
+    std::chrono::microseconds store_commit_interval{1000};  // see store::store_options
     limits bounds;
 };
 

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -176,6 +177,7 @@ struct event_store::impl {
     std::atomic<std::uint64_t> snapshots{0};
 
     std::thread writer;
+    std::chrono::microseconds commit_interval{0};
 
     // --- errors -----------------------------------------------------------------------------
 
@@ -494,14 +496,18 @@ struct event_store::impl {
     }
 
     void run() {
+        auto last_commit = std::chrono::steady_clock::now() - commit_interval;
         for (;;) {
             std::vector<pending> batch;
             {
                 std::unique_lock lock(state_mutex);
                 wake.wait(lock, [&] { return stopping || !queue.empty(); });
                 if (queue.empty()) return;  // stopping, and everything is written
+                // Busy: let the interval since the last commit run out, gathering more.
+                wake.wait_until(lock, last_commit + commit_interval, [&] { return stopping; });
                 batch.swap(queue);
             }
+            last_commit = std::chrono::steady_clock::now();
             std::vector<outcome> outcomes(batch.size());
             try {
                 write(batch, outcomes);
@@ -659,6 +665,7 @@ event_store::event_store(const std::filesystem::path& dir, store_options options
     impl_->dir = dir;
     impl_->file = dir / database_name;
     impl_->file_text = impl_->file.string();
+    impl_->commit_interval = options.commit_interval;
     impl_->open(options);
     impl_->writer = std::thread([this] { impl_->run(); });
 }

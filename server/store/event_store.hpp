@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -46,6 +47,11 @@ struct store_error : std::runtime_error {
 struct store_options {
     // Caps the database size (PRAGMA max_page_count), to test a full disk. 0: no cap.
     std::int64_t max_page_count = 0;
+    // At most one commit per interval: a commit that follows the previous one sooner waits
+    // for the rest of the interval, gathering what is queued meanwhile. An idle store commits at
+    // once; a busy one trades at most this much latency for far fewer fsyncs (each fsync is a
+    // disk flush and, on a VM, exits to the hypervisor). 0: commit as soon as anything is queued.
+    std::chrono::microseconds commit_interval{1000};
 };
 
 struct store_statistics {

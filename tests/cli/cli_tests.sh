@@ -20,7 +20,7 @@ check() {  # check NAME CONDITION...
 # Starts the server in the background; waits (deadline 10 s) for its ready line. Sets `port`.
 start_server() {
     local out="$work/out.$RANDOM"
-    "$bin" --port 0 --web "$work/web" --data "$work/data" "$@" >"$out" 2>"$work/last.err" &
+    "$bin" --port 0 --web "$work/web" --data "${server_data:-$work/data}" "$@" >"$out" 2>"$work/last.err" &
     pids+=($!)
     for _ in $(seq 100); do
         if grep -q '^listening on ' "$out"; then
@@ -38,7 +38,7 @@ mkdir -p "$work/web" && echo '<!doctype html><title>t</title>' >"$work/web/index
 # --help lists every flag.
 help=$("$bin" --help)
 for flag in --host --port --banks --web --data --public-url --threads --max-rooms \
-    --messages-per-second --rooms-per-minute; do
+    --messages-per-second --rooms-per-minute --in-memory --snapshot-every --commit-interval-us; do
     check "--help lists $flag" grep -q -- "$flag" <<<"$help"
 done
 
@@ -165,6 +165,20 @@ check "a purged room is gone" test $? -ne 0
 "$bin" export --data "$work/data" --room "$open_id" --as observer >/dev/null 2>&1
 check "the open room is still there" test $? -eq 0
 check "the database is intact" bash -c "sqlite3 '$work/data/mockroom.db' 'PRAGMA integrity_check' | grep -qx ok"
+
+# Store and benchmark flags: bad values refused before anything starts; --in-memory writes nothing.
+for bad in "--commit-interval-us -1" "--commit-interval-us 2000000" "--snapshot-every 0" "--snapshot-every x"; do
+    # shellcheck disable=SC2086  # the flag and its value, split on purpose
+    "$bin" --port 0 --web "$work/web" --data "$work/flags-data" $bad >/dev/null 2>&1
+    check "refused: $bad" test $? -ne 0
+done
+check "no database made for refused flags" test ! -e "$work/flags-data/mockroom.db"
+server_data="$work/memory-data"
+check "--in-memory starts" start_server --in-memory
+server_data=""
+check "--in-memory says where rooms live" grep -q "restored from memory" "$work/last.err"
+check "--in-memory serves rooms" bash -c "curl -sf -X POST -H 'Content-Type: application/json' -d '{\"bank\":\"python-developer\"}' http://127.0.0.1:$port/api/rooms | grep -q tokens"
+check "--in-memory writes no database" test ! -e "$work/memory-data/mockroom.db"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -759,3 +759,44 @@ TEST_CASE("a version 1 database (no snapshots table) is upgraded in place, its d
     event_store again(tmp.path());
     CHECK(again.load_room("a")->snapshot_seq == 2);
 }
+
+TEST_CASE("commit interval: an idle store commits at once; appends soon after a commit share one") {
+    temp_dir tmp;
+    store_options options;
+    options.commit_interval = std::chrono::seconds(3);  // wide: the test never races it
+    event_store store(tmp.path(), options);
+    store.create_room(make_room("a"));
+
+    // Idle: the first append does not wait for any interval.
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE_FALSE(append_and_wait(store, "a", {"e0"}));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+    CHECK(store.statistics().commits == 1);
+
+    // Right after that commit: appended one by one, they all wait for the rest of the interval
+    // and go into one commit together.
+    callbacks three(3);
+    for (std::size_t i = 0; i < 3; ++i)
+        store.append("a", {"e" + std::to_string(i + 1)}, three.at(i));
+    three.wait_all();
+    for (std::size_t i = 0; i < 3; ++i) REQUIRE_FALSE(three.result(i));
+    CHECK(store.statistics().commits == 2);
+    CHECK(store.load_room("a")->events == std::vector<std::string>{"e0", "e1", "e2", "e3"});
+}
+
+TEST_CASE(
+    "commit interval: the destructor does not wait out the interval to store what is queued") {
+    temp_dir tmp;
+    store_options options;
+    options.commit_interval = std::chrono::seconds(30);
+    std::optional<std::string> result = "not called";
+    {
+        event_store store(tmp.path(), options);
+        store.create_room(make_room("a"));
+        REQUIRE_FALSE(append_and_wait(store, "a", {"e0"}));
+        store.append("a", {"e1"}, [&result](std::optional<std::string> error) { result = error; });
+    }  // would take 30 s if stopping waited for the interval
+    CHECK_FALSE(result);
+    event_store reopened(tmp.path());
+    CHECK(reopened.load_room("a")->events == std::vector<std::string>{"e0", "e1"});
+}

@@ -387,6 +387,24 @@ struct event_store::impl {
             sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
 
+    // Queues an append or a snapshot for the writer; one of an unknown or failed room fails
+    // without database work (when the writer reaches it, so callbacks keep their order).
+    void enqueue(pending p) {
+        {
+            std::lock_guard lock(state_mutex);
+            const auto it = rooms.find(p.room);
+            if (it == rooms.end()) {
+                p.early_error = "room " + p.room + ": no such room";
+            } else if (it->second.failed) {
+                p.early_error = must_reload_message(p.room);
+            } else {
+                p.epoch = it->second.epoch;
+            }
+            queue.push_back(std::move(p));
+        }
+        wake.notify_one();
+    }
+
     // --- writer -----------------------------------------------------------------------------
 
     // One transaction holding the appends `which` of `batch`, numbered from `next` (updated
@@ -746,38 +764,12 @@ bool event_store::delete_room(const std::string& room_id) {
 
 void event_store::append(const std::string& room_id, std::vector<std::string> events,
                          commit_callback done) {
-    impl::pending p{room_id, std::move(events), std::move(done), 0, std::nullopt, std::nullopt};
-    {
-        std::lock_guard lock(impl_->state_mutex);
-        const auto it = impl_->rooms.find(room_id);
-        if (it == impl_->rooms.end()) {
-            p.early_error = "room " + room_id + ": no such room";
-        } else if (it->second.failed) {
-            p.early_error = must_reload_message(room_id);
-        } else {
-            p.epoch = it->second.epoch;
-        }
-        impl_->queue.push_back(std::move(p));
-    }
-    impl_->wake.notify_one();
+    impl_->enqueue({room_id, std::move(events), std::move(done), 0, std::nullopt, std::nullopt});
 }
 
 void event_store::save_snapshot(const std::string& room_id, std::string body,
                                 commit_callback done) {
-    impl::pending p{room_id, {}, std::move(done), 0, std::nullopt, std::move(body)};
-    {
-        std::lock_guard lock(impl_->state_mutex);
-        const auto it = impl_->rooms.find(room_id);
-        if (it == impl_->rooms.end()) {
-            p.early_error = "room " + room_id + ": no such room";
-        } else if (it->second.failed) {
-            p.early_error = must_reload_message(room_id);
-        } else {
-            p.epoch = it->second.epoch;
-        }
-        impl_->queue.push_back(std::move(p));
-    }
-    impl_->wake.notify_one();
+    impl_->enqueue({room_id, {}, std::move(done), 0, std::nullopt, std::move(body)});
 }
 
 void event_store::reopen_room(const std::string& room_id) {

@@ -16,6 +16,7 @@ cmake --build --preset ci -j "$jobs"
 ctest --preset ci -j "$jobs"
 
 echo "== asan-ubsan preset: the C++ tests and the browser tests against a sanitized server"
+echo "   (not the web client's unit tests, nor the benchmark's smoke run)"
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan -j "$jobs"
-ctest --preset asan-ubsan -j "$jobs" --label-exclude web
+ctest --preset asan-ubsan -j "$jobs" --label-exclude 'web|bench'

@@ -187,7 +187,8 @@ TEST_CASE("the log keeps the newest updates: older versions are no longer served
     CHECK(doc.version() == 6);
 
     // A push based on a kept version is rebased over the kept updates.
-    const auto& rebased = accepted(doc.push(3, {{"B", insert_at(0, u"z", 3)}}));
+    const auto result = doc.push(3, {{"B", insert_at(0, u"z", 3)}});
+    const auto& rebased = accepted(result);
     CHECK(rebased.from == 6);
     CHECK(doc.text() == u"zxxxxxy");
     // Positions from a kept version map to the head; from a dropped one they are clamped.

@@ -563,6 +563,9 @@ class Client {
     for (const d of this.docList) if (d.state) notes[d.name] = getSyncedVersion(d.state);
     const msg = { type: 'hello', room: this.room.id, token: this.token, name: `Crash ${this.name}`, client: this.clientId };
     if (Object.keys(notes).length) msg.notes = notes;
+    // What the welcome must hold: the questions acknowledged before this hello was sent. One
+    // acknowledged later (another client's socket, read first) may postdate the welcome.
+    conn.ackedBeforeHello = new Map(this.room.acked);
     this.send(conn, msg);
     // Half the time the unconfirmed updates go again right behind hello, before the catch-up:
     // the server must skip those it had stored before the kill.
@@ -587,7 +590,7 @@ class Client {
         if (msg.role !== this.role) fail('welcome with the wrong role', { client: this.name, role: msg.role });
         for (const name of ['interview', 'question']) room.noteTimer(name, msg.state.timers[name], this.name);
         for (const q of msg.state.history) room.noteQuestion(q, this.name);
-        for (const [seq, q] of room.acked) {
+        for (const [seq, q] of conn.ackedBeforeHello ?? room.acked) {
           const s = msg.state.history[seq - 1];
           if (!s || s.seq !== seq || s.id !== q.id || s.text !== q.text || s.pushed_at !== q.pushed_at) {
             fail('a welcome lacks an acknowledged question', { room: room.tag, client: this.name, seq, acknowledged: sameQuestionFields(q), served: s && sameQuestionFields(s) });

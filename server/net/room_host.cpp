@@ -186,9 +186,11 @@ void room_host::append_to_store(std::vector<domain::journal_entry> journal, std:
 
 void room_host::snapshot_if_due() {
     if (events_since_snapshot_ < room_->bounds().snapshot_every_events) return;
-    auto body = protocol::snapshot_to_json(room_->snapshot());
-    if (!body) return;  // no faithful JSON form now: the log alone serves
+    // Counted again from here even when no snapshot can be written, so a document that has no
+    // faithful JSON form is not serialized again on every change (the log alone serves).
     events_since_snapshot_ = 0;
+    auto body = protocol::snapshot_to_json(room_->snapshot());
+    if (!body) return;
     store_->save_snapshot(
         id_, std::move(*body),
         [weak = weak_from_this(), executor = executor_](std::optional<std::string> error) {

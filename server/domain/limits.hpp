@@ -11,7 +11,10 @@ struct limits {
     std::size_t max_message_bytes = 64 * 1024;       // larger frames close the socket with 1009
     std::size_t max_queued_bytes = 4 * 1024 * 1024;  // a slower reader is closed with 1013
     std::chrono::milliseconds hello_timeout{5000};   // upgrade to hello, else close 1008
-    std::chrono::seconds idle_timeout{60};           // no traffic (pings answered) -> close
+    // Silence for half of this gets a ping; silence for the next half closes the socket.
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::milliseconds upgrade_timeout{10'000};  // the HTTP upgrade's answer
+    std::chrono::milliseconds close_timeout{5'000};     // the peer's answer to our close frame
 
     int messages_per_second = 100;  // per socket, with a burst of twice that; then rate_limited
 

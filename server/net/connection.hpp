@@ -16,7 +16,8 @@ class connection {
   public:
     virtual ~connection() = default;
     virtual domain::connection_id id() const = 0;
-    // Queue one text frame; the bytes are shared by every recipient of a broadcast.
+    // Send one whole WebSocket frame (ws::shared_text_frame): server frames are unmasked, so
+    // the same bytes, framed once, are shared by every recipient of a broadcast.
     virtual void send(shared_message frame) = 0;
     // Send what is queued, then close with this WebSocket close code.
     virtual void close_after_flush(std::uint16_t code, std::string reason) = 0;

@@ -1,10 +1,13 @@
 #include "net/room_host.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <cstdio>
 #include <stdexcept>
 
 #include "net/server_clock.hpp"
+#include "net/ws_frames.hpp"
 #include "protocol/journal_json.hpp"
 #include "store/event_store.hpp"
 
@@ -104,9 +107,17 @@ void room_host::report(domain::role reader, protocol::report_format format,
         });
 }
 
+template <class Work>
+void room_host::run_on_room(Work&& work) {
+    using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+    const auto* strand = executor_.target<strand_type>();
+    if (strand != nullptr && strand->running_in_this_thread()) return work();
+    boost::asio::post(executor_, std::forward<Work>(work));
+}
+
 void room_host::join(std::shared_ptr<connection> socket, domain::role r, protocol::hello hello) {
-    boost::asio::post(executor_, [self = shared_from_this(), socket = std::move(socket), r,
-                                  hello = std::move(hello)]() mutable {
+    run_on_room([self = shared_from_this(), socket = std::move(socket), r,
+                 hello = std::move(hello)]() mutable {
         const auto c = socket->id();
         self->members_[c] = member{socket, r};
         auto outcome = self->room_->join(c, r, std::move(hello.name), std::move(hello.client),
@@ -123,8 +134,7 @@ void room_host::join(std::shared_ptr<connection> socket, domain::role r, protoco
 }
 
 void room_host::command(domain::connection_id c, domain::command cmd, std::string ref) {
-    boost::asio::post(executor_, [self = shared_from_this(), c, cmd = std::move(cmd),
-                                  ref = std::move(ref)] {
+    run_on_room([self = shared_from_this(), c, cmd = std::move(cmd), ref = std::move(ref)] {
         domain::outcome outcome;
         try {
             outcome = self->room_->apply(c, cmd, ref, server_clock::now());
@@ -234,7 +244,7 @@ void room_host::fall_back_to_store(std::uint64_t failed_ticket, const std::strin
         auto it = members_.find(held.author);
         if (held.author != 0 && it != members_.end()) {
             send_to(it->second,
-                    std::make_shared<const std::string>(protocol::encode_error(
+                    ws::shared_text_frame(protocol::encode_error(
                         domain::error_code::internal,
                         "the server could not save this (" + why + "); nothing was changed",
                         held.ref)));
@@ -271,30 +281,35 @@ void room_host::close_unseated() {
 }
 
 void room_host::send_to(const member& m, shared_message frame) {
-    if (frame->empty()) return;  // the encoder found nothing this role may see
+    if (!frame) return;  // the encoder found nothing this role may see
     if (auto socket = m.socket.lock()) socket->send(std::move(frame));
 }
+
+namespace {
+// The event as one WebSocket frame for `reader`; null when that role may see none of it.
+shared_message frame_for(const domain::event& what, domain::role reader) {
+    std::string json = protocol::encode(what, reader);
+    if (json.empty()) return nullptr;
+    return ws::shared_text_frame(json);
+}
+}  // namespace
 
 void room_host::deliver(domain::outcome&& outcome) {
     for (auto& out : outcome) {
         if (out.to.to == domain::audience::kind::one_connection) {
             auto it = members_.find(out.to.connection);
             if (it == members_.end()) continue;
-            send_to(it->second, std::make_shared<const std::string>(
-                                    protocol::encode(out.what, it->second.role_in_room)));
+            send_to(it->second, frame_for(out.what, it->second.role_in_room));
             continue;
         }
         // Serialize once per role, lazily, and share the bytes with every socket of that role.
-        std::array<shared_message, domain::role_count> per_role;
+        std::array<std::optional<shared_message>, domain::role_count> per_role;
         for (auto& [c, m] : members_) {
             if (c == out.to.connection) continue;  // the sender of a relayed cursor
             if (out.to.interviewers_only && m.role_in_room != domain::role::interviewer) continue;
             auto& frame = per_role[static_cast<std::size_t>(m.role_in_room)];
-            if (!frame) {
-                frame =
-                    std::make_shared<const std::string>(protocol::encode(out.what, m.role_in_room));
-            }
-            send_to(m, frame);
+            if (!frame) frame = frame_for(out.what, m.role_in_room);
+            send_to(m, *frame);
         }
     }
 }

@@ -50,11 +50,16 @@ class room_host : public std::enable_shared_from_this<room_host> {
               store::event_store* store, std::size_t events_since_snapshot = 0);
 
     const std::string& id() const { return id_; }
+    // The strand the room runs on (its sockets move onto it after hello).
+    const boost::asio::any_io_executor& executor() const { return executor_; }
     const std::shared_ptr<const domain::bank>& bank() const { return bank_; }
     // Thread-safe (the hashes never change). Compares against all three hashes in constant time.
     std::optional<domain::role> authenticate(std::string_view token) const;
 
-    // Thread-safe: each posts to the room's executor, in the caller's order.
+    // Thread-safe, in the caller's order. join and command run at once when called on the
+    // room's strand (a socket that moved onto it, from its read path: never from inside a
+    // delivery), else they are posted there. disconnect is always posted: a socket may fail
+    // while the room is delivering to it.
     void join(std::shared_ptr<connection> socket, domain::role r, protocol::hello hello);
     void command(domain::connection_id c, domain::command cmd, std::string ref);
     void disconnect(domain::connection_id c);
@@ -65,6 +70,10 @@ class room_host : public std::enable_shared_from_this<room_host> {
                 std::function<void(protocol::rendered_report)> done);
 
   private:
+    // Runs `work` now when the caller is on the room's strand, else posts it there.
+    template <class Work>
+    void run_on_room(Work&& work);
+
     struct member {
         std::weak_ptr<connection> socket;  // weak: a socket owns its room, not the reverse
         domain::role role_in_room;

@@ -1,105 +1,198 @@
-// One WebSocket: reads and parses frames, forwards commands to its room, and writes what the
-// room sends through one write loop (one async_write in flight, a queue bounded in bytes).
-#include <boost/asio/dispatch.hpp>
+// One WebSocket. Beast answers the HTTP upgrade; from then on the session speaks RFC 6455
+// frames itself (ws_frames.hpp) on the bare socket:
+// - reads go into a small inline buffer (one read per wake-up, no extra system call for the
+//   usual small message), a burst is drained into a buffer shared by the thread, and only the
+//   bytes of an unfinished frame are kept between reads;
+// - writes go straight to the non-blocking socket from the caller's handler (no posted write
+//   handler per frame); frames wait in the queue only while the kernel's send buffer is full,
+//   and then go out together in one gathered write;
+// - one timer per socket, re-armed only when it fires: the hello deadline, then keep-alive
+//   pings, then the close handshake (never a timer per read or write).
+// After hello the session moves onto its room's strand, so a room writes to its sockets
+// directly instead of posting a handler per delivery.
+#include <array>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
-#include <deque>
+#include <cstdio>
+#include <span>
+#include <vector>
 
 #include "domain/rate_limit.hpp"
+#include "net/room_host.hpp"
 #include "net/server_clock.hpp"
 #include "net/sessions.hpp"
+#include "net/ws_frames.hpp"
 #include "protocol/codec.hpp"
 
 namespace mockroom::net {
 namespace {
 
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace asio = boost::asio;
 namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using strand_type = asio::strand<asio::io_context::executor_type>;
 
 // Closing is routine (peer left, server stopping); anything else is worth a line on stderr.
-bool is_routine(beast::error_code ec) {
-    return ec == asio::error::operation_aborted || ec == websocket::error::closed ||
-           ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == beast::error::timeout || ec == asio::error::broken_pipe;
+bool is_routine(error_code ec) {
+    return ec == asio::error::operation_aborted || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::timed_out;
 }
 
-class websocket_session : public connection,
-                          public std::enable_shared_from_this<websocket_session> {
+// Where a burst is drained after the inline buffer filled: shared by every session of a thread
+// (a session never holds a read buffer of its own between reads).
+constexpr std::size_t drain_chunk_bytes = 64 * 1024;
+std::span<char> drain_chunk() {
+    thread_local std::array<char, drain_chunk_bytes> chunk;
+    return chunk;
+}
+
+class websocket_session final : public connection,
+                                public std::enable_shared_from_this<websocket_session> {
   public:
-    websocket_session(beast::tcp_stream stream, server_state& state)
-        : ws_(std::move(stream)),
+    websocket_session(tcp::socket socket, strand_type executor, server_state& state)
+        : socket_(std::move(socket)),
+          executor_(std::move(executor)),
           state_(state),
           id_(state.next_connection_id.fetch_add(1)),
-          hello_deadline_(ws_.get_executor()) {}
+          reader_(state.bounds.max_message_bytes),
+          timer_(executor_) {}
 
-    void run(http::request<http::string_body> upgrade) {
-        ws_.read_message_max(state_.bounds.max_message_bytes);  // over: Beast closes with 1009
-        websocket::stream_base::timeout timeouts{};
-        timeouts.handshake_timeout = std::chrono::seconds(10);
-        timeouts.idle_timeout = state_.bounds.idle_timeout;
-        timeouts.keep_alive_pings = true;  // an idle but live browser answers pings
-        ws_.set_option(timeouts);
-        ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-            response.set(http::field::server, "mockroom");
-        }));
-        ws_.async_accept(
-            upgrade, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+    void start() {
+        error_code ec;
+        socket_.non_blocking(true, ec);  // writes go straight to the kernel, never block
+        if (ec) return end(ec);
+        arm_timer(state_.bounds.hello_timeout);
+        read_more();
     }
 
     domain::connection_id id() const override { return id_; }
 
+    // From the room: on its strand (the session's, after hello) the frame is written at once;
+    // from anywhere else it is handed over.
     void send(shared_message frame) override {
-        asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+        if (executor_.running_in_this_thread()) return enqueue(std::move(frame));
+        asio::post(executor_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
             self->enqueue(std::move(frame));
         });
     }
 
     void close_after_flush(std::uint16_t code, std::string reason) override {
-        asio::post(ws_.get_executor(),
-                   [self = shared_from_this(), code, reason = std::move(reason)] {
-                       self->begin_close(code, reason);
-                   });
+        if (executor_.running_in_this_thread()) return begin_close(code, reason);
+        asio::post(executor_, [self = shared_from_this(), code, reason = std::move(reason)] {
+            self->begin_close(code, reason);
+        });
     }
 
   private:
-    void on_accept(beast::error_code ec) {
-        if (ec) return;
-        hello_deadline_.expires_after(state_.bounds.hello_timeout);
-        hello_deadline_.async_wait([weak = weak_from_this()](beast::error_code wait_ec) {
-            auto self = weak.lock();
-            if (wait_ec || !self || self->room_) return;
-            self->begin_close(websocket::close_code::policy_error, "no hello in time");
-        });
-        read_frame();
+    // A completion handler bound to the session's strand as it is now. The session moves to
+    // its room's strand at hello; a handler armed before that and completing after it runs
+    // there instead (executor_ is written once, on the old strand, before anyone else sees the
+    // session, so reading it here is safe).
+    template <class... Args>
+    auto on_strand(void (websocket_session::*step)(Args...)) {
+        return asio::bind_executor(
+            executor_, [self = shared_from_this(), armed_on = executor_, step](Args... args) {
+                if (armed_on != self->executor_) {
+                    asio::post(self->executor_,
+                               [self, step, args...] { (self.get()->*step)(args...); });
+                    return;
+                }
+                (self.get()->*step)(args...);
+            });
     }
 
-    void read_frame() {
-        ws_.async_read(buffer_,
-                       beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+    // ---- reading ----
+
+    void read_more() {
+        socket_.async_read_some(asio::buffer(inbox_), on_strand(&websocket_session::on_read));
     }
 
-    void on_read(beast::error_code ec, std::size_t) {
-        if (ec) return on_gone(ec);
+    void on_read(error_code ec, std::size_t bytes) {
+        if (gone_) return;
+        if (ec) return end(ec);
+        if (!consume({inbox_.data(), bytes})) return after_reading_stopped();
+        // The inline buffer filled: more is likely waiting. Drain it (bounded, so one busy
+        // socket does not starve the others) before waiting again.
+        for (int round = 0; bytes == inbox_.size() && round < 4; ++round) {
+            const auto chunk = drain_chunk();
+            bytes = socket_.read_some(asio::buffer(chunk.data(), chunk.size()), ec);
+            if (ec == asio::error::would_block) break;
+            if (ec) return end(ec);
+            if (!consume(chunk.first(bytes))) return after_reading_stopped();
+            if (bytes < chunk.size()) break;
+        }
+        read_more();
+    }
+
+    // Once this handler is done with the session's state: a session moving to its room's
+    // strand goes on there (posting earlier would let both strands touch it at once).
+    void after_reading_stopped() {
+        if (!moving_) return;
+        asio::post(executor_, [self = shared_from_this()] { self->settle_on_room_strand(); });
+    }
+
+    // Reads the frames in `bytes`. False when reading stops here: the socket is done, or the
+    // session is moving to its room's strand (the rest is kept and read there).
+    bool consume(std::span<char> bytes) {
+        received_ = true;
+        auto broken = reader_.feed(bytes, [this](const ws::frame_event& e) { return on_frame(e); });
+        if (broken) {
+            end_after_close_ = true;  // a broken stream: no need to wait for the peer's close
+            begin_close(broken->close_code, broken->reason);
+            return false;
+        }
+        return !gone_ && !moving_ && !close_received_;
+    }
+
+    bool on_frame(const ws::frame_event& e) {
+        using kind = ws::frame_event::kind;
+        switch (e.what) {
+            case kind::text:
+            case kind::binary:
+                if (!close_sent_) on_message(e);
+                break;
+            case kind::ping:
+                enqueue_control(std::make_shared<const std::string>(
+                    ws::encode_frame(ws::opcode::pong, e.payload)));
+                break;
+            case kind::pong:
+                break;  // `received_` is enough: the peer is alive
+            case kind::close:
+                close_received_ = true;
+                if (!close_sent_) {
+                    // Answer with the same code (RFC 6455 5.5.1), then end once it is written.
+                    end_after_close_ = true;
+                    queue_close(e.close_code == ws::close_code::none_given
+                                    ? ws::encode_frame(ws::opcode::close, "")
+                                    : ws::encode_close(e.close_code, ""));
+                } else if (close_written_) {
+                    end({});
+                }
+                return false;  // nothing may follow a close
+        }
+        return !gone_ && !moving_;
+    }
+
+    void on_message(const ws::frame_event& e) {
         const std::int64_t received_at = server_clock::now();
         const double rate = state_.bounds.messages_per_second;
-        if (!closing_ && !message_budget_.take(received_at, rate, 2 * rate)) {
-            send_error(domain::error_code::rate_limited, "too many messages; slow down", "");
-        } else if (!closing_) {
-            if (ws_.got_text()) {
-                auto data = buffer_.cdata();
-                handle_text({static_cast<const char*>(data.data()), data.size()}, received_at);
-            } else {
-                send_error(domain::error_code::bad_request, "send JSON in text frames", "");
-            }
+        if (!message_budget_.take(received_at, rate, 2 * rate)) {
+            return send_error(domain::error_code::rate_limited, "too many messages; slow down", "");
         }
-        buffer_.consume(buffer_.size());
-        read_frame();
+        if (e.what != ws::frame_event::kind::text) {
+            return send_error(domain::error_code::bad_request, "send JSON in text frames", "");
+        }
+        handle_text(e.payload, received_at);
     }
 
     void handle_text(std::string_view text, std::int64_t received_at) {
@@ -114,7 +207,7 @@ class websocket_session : public connection,
                 if constexpr (std::is_same_v<type, protocol::hello>) {
                     on_hello(std::move(m), message.ref);
                 } else if constexpr (std::is_same_v<type, protocol::ping>) {
-                    enqueue(std::make_shared<const std::string>(
+                    enqueue(ws::shared_text_frame(
                         protocol::encode_pong(m.id, m.t0, received_at, server_clock::now())));
                 } else {
                     if (!room_) {
@@ -133,99 +226,270 @@ class websocket_session : public connection,
         auto role = room ? room->authenticate(hello.token) : std::nullopt;
         if (!role) {
             send_error(domain::error_code::unauthorized, "unknown room or invalid link", ref);
-            return begin_close(websocket::close_code::policy_error, "unauthorized");
+            return begin_close(ws::close_code::policy_error, "unauthorized");
         }
-        hello_deadline_.cancel();
         room_ = std::move(room);
-        room_->join(shared_from_this(), *role, std::move(hello));
+        const auto* room_strand = room_->executor().target<strand_type>();
+        if (room_strand == nullptr || *room_strand == executor_) {
+            arm_timer(keep_alive_period());  // the hello deadline is met
+            return room_->join(shared_from_this(), *role, std::move(hello));
+        }
+        // Move onto the room's strand: reading stops here and goes on there, joining first.
+        executor_ = *room_strand;
+        moving_ = true;
+        joining_ = pending_join{*role, std::move(hello)};
+    }
+
+    void settle_on_room_strand() {
+        moving_ = false;
+        if (gone_) return;
+        arm_timer(keep_alive_period());  // the hello deadline is met
+        auto join = std::move(*joining_);
+        joining_.reset();
+        room_->join(shared_from_this(), join.role_in_room, std::move(join.hello));
+        if (consume({})) read_more();  // the frames that came with the hello
     }
 
     void send_error(domain::error_code code, std::string_view message, std::string_view ref) {
-        enqueue(std::make_shared<const std::string>(protocol::encode_error(code, message, ref)));
+        enqueue(ws::shared_text_frame(protocol::encode_error(code, message, ref)));
     }
 
-    // ---- the write loop ----
+    // ---- writing: straight to the socket; queued only while the kernel's buffer is full ----
 
     void enqueue(shared_message frame) {
-        if (closing_) return;
+        if (close_sent_ || gone_) return;
         // One frame always fits an empty queue, so a bound below a welcome still works.
-        if (!queue_.empty() && queued_bytes_ + frame->size() > state_.bounds.max_queued_bytes) {
+        if (head_ < queue_.size() &&
+            queued_bytes_ + frame->size() > state_.bounds.max_queued_bytes) {
             // Never drop an ordered message silently: close, and the client resyncs on reconnect.
-            drop_queue();
-            return begin_close(websocket::close_code::try_again_later, "reading too slowly");
+            drop_unsent();
+            return begin_close(ws::close_code::try_again_later, "reading too slowly");
         }
+        push(std::move(frame));
+    }
+
+    // Pongs are not bounded by the queue limit's close (a ping flood still fills the queue,
+    // and the next data frame then closes it).
+    void enqueue_control(shared_message frame) {
+        if (close_sent_ || gone_) return;
+        push(std::move(frame));
+    }
+
+    void push(shared_message frame) {
+        if (gone_) return;
         queued_bytes_ += frame->size();
         queue_.push_back(std::move(frame));
-        if (!writing_) write_next();
+        if (!waiting_writable_) flush();
     }
 
-    void write_next() {
-        writing_ = true;
-        ws_.text(true);
-        ws_.async_write(
-            asio::buffer(*queue_.front()),
-            beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+    void flush() {
+        constexpr std::size_t max_gathered = 64;
+        std::array<asio::const_buffer, max_gathered> gathered;
+        while (head_ < queue_.size()) {
+            std::size_t count = 0;
+            for (std::size_t i = head_; i < queue_.size() && count < max_gathered; ++i) {
+                const std::string& frame = *queue_[i];
+                const std::size_t skip = i == head_ ? head_written_ : 0;
+                gathered[count++] = asio::buffer(frame.data() + skip, frame.size() - skip);
+            }
+            error_code ec;
+            std::size_t written =
+                socket_.write_some(std::span<const asio::const_buffer>(gathered.data(), count), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) {
+                waiting_writable_ = true;
+                socket_.async_wait(tcp::socket::wait_write,
+                                   on_strand(&websocket_session::on_writable));
+                return;
+            }
+            if (ec) return end(ec);
+            wrote_ = wrote_ || written > 0;
+            while (written > 0) {
+                const std::size_t left = queue_[head_]->size() - head_written_;
+                if (written < left) {
+                    head_written_ += written;
+                    break;
+                }
+                written -= left;
+                queued_bytes_ -= queue_[head_]->size();
+                queue_[head_].reset();
+                ++head_;
+                head_written_ = 0;
+            }
+        }
+        queue_.clear();
+        head_ = 0;
+        if (close_sent_) on_close_written();
     }
 
-    void on_write(beast::error_code ec, std::size_t) {
-        writing_ = false;
-        if (ec) return;  // the read side sees the failure and reports it
-        queued_bytes_ -= queue_.front()->size();
-        queue_.pop_front();
-        if (!queue_.empty()) return write_next();
-        if (pending_close_) send_close();
+    void on_writable(error_code ec) {
+        waiting_writable_ = false;
+        if (gone_) return;
+        if (ec) return end(ec);
+        flush();
     }
 
-    void drop_queue() {
-        // The frame being written stays until its write completes.
-        while (queue_.size() > (writing_ ? 1u : 0u)) {
+    // Drops every frame not yet begun (one partly written must finish: the stream is framed).
+    void drop_unsent() {
+        const std::size_t keep = head_ + (head_written_ > 0 ? 1 : 0);
+        while (queue_.size() > keep) {
             queued_bytes_ -= queue_.back()->size();
             queue_.pop_back();
         }
     }
 
+    // ---- closing ----
+
+    // Frames queued before this point (e.g. the error that explains it) still go out first.
     void begin_close(std::uint16_t code, std::string_view reason) {
-        if (pending_close_) return;
-        // Frames queued before this point (e.g. the error that explains it) still go out.
-        pending_close_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-        closing_ = true;
-        if (!writing_ && queue_.empty()) send_close();
+        if (close_sent_ || gone_) return;
+        queue_close(ws::encode_close(code, reason));
     }
 
-    void send_close() {
-        hello_deadline_.cancel();
-        ws_.async_close(*pending_close_, [self = shared_from_this()](beast::error_code) {});
+    void queue_close(std::string frame) {
+        if (close_sent_ || gone_) return;
+        push(std::make_shared<const std::string>(std::move(frame)));
+        if (gone_) return;   // writing failed
+        close_sent_ = true;  // after push: the close frame itself must be queued
+        // Written at once, or once the send buffer drains (the timer watches for progress).
+        if (head_ == queue_.size() && !waiting_writable_) on_close_written();
     }
 
-    void on_gone(beast::error_code ec) {
-        hello_deadline_.cancel();
-        if (room_) room_->disconnect(id_);
-        if (!is_routine(ec) && ec != websocket::error::message_too_big) {
+    void on_close_written() {
+        if (close_written_) return;
+        close_written_ = true;
+        if (end_after_close_ || close_received_) return end({});
+        // Wait for the peer's close frame (reading goes on; data frames are ignored).
+        error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        arm_timer(state_.bounds.close_timeout);
+    }
+
+    // The socket is done: close it and tell the room, once.
+    void end(error_code ec) {
+        if (gone_) return;
+        gone_ = true;
+        timer_.cancel();
+        error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+        queue_.clear();
+        head_ = 0;
+        queued_bytes_ = 0;
+        if (room_ != nullptr) room_->disconnect(id_);
+        if (ec && !is_routine(ec)) {
             std::fprintf(stderr, "mockroom: websocket %llu: %s\n",
                          static_cast<unsigned long long>(id_), ec.message().c_str());
         }
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
+    // ---- the one timer: hello deadline, keep-alive, close handshake ----
+
+    std::chrono::milliseconds keep_alive_period() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(state_.bounds.idle_timeout) /
+               2;
+    }
+
+    void arm_timer(std::chrono::steady_clock::duration after) {
+        timer_.expires_after(after);  // cancels the wait before, whose handler then does nothing
+        timer_.async_wait(on_strand(&websocket_session::on_timer));
+    }
+
+    void on_timer(error_code ec) {
+        if (ec == asio::error::operation_aborted || gone_) return;
+        if (close_written_) return end(asio::error::timed_out);  // no answer to our close
+        if (close_sent_) {
+            // Our close frame waits behind a full send buffer (a slow reader told 1013): wait
+            // as long as the peer keeps reading.
+            if (!wrote_) return end(asio::error::timed_out);
+            wrote_ = false;
+            return arm_timer(keep_alive_period());
+        }
+        if (!room_) {
+            begin_close(ws::close_code::policy_error, "no hello in time");
+            if (!close_written_ && !gone_) arm_timer(keep_alive_period());
+            return;
+        }
+        // Keep-alive: silence for one period gets a ping; silence for the next ends the socket.
+        if (received_) {
+            received_ = false;
+            ping_sent_ = false;
+        } else if (!ping_sent_) {
+            ping_sent_ = true;
+            enqueue_control(
+                std::make_shared<const std::string>(ws::encode_frame(ws::opcode::ping, "")));
+        } else {
+            return end(asio::error::timed_out);
+        }
+        arm_timer(keep_alive_period());
+    }
+
+    tcp::socket socket_;
+    strand_type executor_;  // the session's own until hello, then its room's
     server_state& state_;
     const domain::connection_id id_;
-    beast::flat_buffer buffer_;
-    asio::steady_timer hello_deadline_;
+    ws::frame_reader reader_;
+    asio::steady_timer timer_;
     std::shared_ptr<room_host> room_;  // set by a valid hello
     domain::token_bucket message_budget_;
 
-    std::deque<shared_message> queue_;
+    // Holds a usual client message whole (a keystroke's push, a cursor): one read per message.
+    std::array<char, 256> inbox_;
+
+    std::vector<shared_message> queue_;  // [head_, end): not yet written
+    std::size_t head_ = 0;
+    std::size_t head_written_ = 0;  // bytes of queue_[head_] already written
     std::size_t queued_bytes_ = 0;
-    bool writing_ = false;
-    bool closing_ = false;  // no new frames are queued once a close has begun
-    std::optional<websocket::close_reason> pending_close_;
+    bool waiting_writable_ = false;
+    bool wrote_ = false;  // bytes went out since the timer's last period
+
+    bool received_ = false;   // anything came in since the timer's last period
+    bool ping_sent_ = false;  // a keep-alive ping is waiting for traffic
+    bool moving_ = false;     // reading resumes on the room's strand
+    struct pending_join {
+        domain::role role_in_room;
+        protocol::hello hello;
+    };
+    std::optional<pending_join> joining_;  // while moving: the join to make there
+    bool close_sent_ = false;  // a close frame is queued: nothing more is queued after it
+    bool close_written_ = false;
+    bool close_received_ = false;
+    bool end_after_close_ = false;  // end once our close frame is written
+    bool gone_ = false;
+};
+
+// Holds Beast's stream (and the upgrade request) only for the handshake.
+struct upgrade_in_progress {
+    upgrade_in_progress(beast::tcp_stream s, http::request<http::string_body> r)
+        : stream(std::move(s)), request(std::move(r)) {}
+    beast::websocket::stream<beast::tcp_stream> stream;
+    http::request<http::string_body> request;
 };
 
 }  // namespace
 
 void start_websocket_session(beast::tcp_stream stream, http::request<http::string_body> upgrade,
                              server_state& state) {
-    std::make_shared<websocket_session>(std::move(stream), state)->run(std::move(upgrade));
+    auto upgrade_state =
+        std::make_shared<upgrade_in_progress>(std::move(stream), std::move(upgrade));
+    auto& ws = upgrade_state->stream;
+    beast::websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = state.bounds.upgrade_timeout;
+    timeouts.idle_timeout = beast::websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+    ws.set_option(timeouts);
+    ws.set_option(
+        beast::websocket::stream_base::decorator([](beast::websocket::response_type& response) {
+            response.set(http::field::server, "mockroom");
+        }));
+    ws.async_accept(upgrade_state->request, [upgrade_state, &state](beast::error_code ec) {
+        if (ec) return;
+        tcp::socket socket = upgrade_state->stream.next_layer().release_socket();
+        // The listener accepts every socket on a strand of its own (server.cpp).
+        const auto* own_strand = socket.get_executor().target<strand_type>();
+        if (own_strand == nullptr) return;
+        const strand_type executor = *own_strand;
+        std::make_shared<websocket_session>(std::move(socket), executor, state)->start();
+    });
 }
 
 }  // namespace mockroom::net

@@ -225,11 +225,12 @@ void room_host::on_stored(std::uint64_t ticket, std::optional<std::string> error
 }
 
 void room_host::send_durable() {
-    while (!held_.empty() && held_.front().durable) {
-        auto outcome = std::move(held_.front().outcome);
-        held_.pop_front();
-        deliver(std::move(outcome));
-    }
+    std::size_t ready = 0;
+    while (ready < held_.size() && held_[ready].durable) ++ready;
+    // Delivering writes to sockets and never re-enters the room, so held_ stays put meanwhile.
+    for (std::size_t i = 0; i < ready; ++i) deliver(std::move(held_[i].outcome));
+    held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(ready));
+    if (held_.empty()) std::vector<held_outcome>().swap(held_);  // an idle room holds nothing
 }
 
 void room_host::fall_back_to_store(std::uint64_t failed_ticket, const std::string& why) {
@@ -250,7 +251,7 @@ void room_host::fall_back_to_store(std::uint64_t failed_ticket, const std::strin
                         held.ref)));
         }
     }
-    held_.clear();
+    std::vector<held_outcome>().swap(held_);
     // The room as stored is the truth. Sockets are closed so every client reconnects and gets
     // it (its unconfirmed edits are resent then).
     try {
@@ -258,8 +259,10 @@ void room_host::fall_back_to_store(std::uint64_t failed_ticket, const std::strin
         if (!stored) throw std::runtime_error("the room is not in the store");
         domain::room_info info = room_->info();
         const limits& bounds = room_->bounds();  // the server's, not the room's: outlives it
-        room_.reset();
-        room_.emplace(restore_room(std::move(info), bounds, *stored));
+        // Rebuilt first, then swapped in: if it cannot be read, the room stays as it was (the
+        // store refuses its appends until it reloads, so the next change tries again).
+        auto restored = restore_room(std::move(info), bounds, *stored);
+        room_.emplace(std::move(restored));
         events_since_snapshot_ = stored->events.size();
         store_->reopen_room(id_);
     } catch (const std::exception& e) {

@@ -6,12 +6,12 @@
 #include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "domain/room.hpp"
 #include "net/connection.hpp"
@@ -117,7 +117,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
     std::optional<domain::room> room_;  // always set; re-made when falling back to the store
     store::event_store* const store_;
     std::unordered_map<domain::connection_id, member> members_;
-    std::deque<held_outcome> held_;
+    std::vector<held_outcome> held_;  // in ticket order (a deque's first block costs 576 B)
     std::uint64_t next_ticket_ = 1;
     std::size_t events_since_snapshot_ = 0;
     // After appending: a snapshot once snapshot_every_events events have been appended since

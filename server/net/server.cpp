@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <csignal>
 #include <thread>
@@ -50,19 +51,24 @@ struct server::impl {
           acceptor(context) {}
 
     void accept_next() {
-        acceptor.async_accept(asio::make_strand(context),
-                              [this](boost::system::error_code ec, tcp::socket socket) {
-                                  if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
-                                      return;
-                                  }
-                                  if (!ec) {
-                                      // Small frames are the whole traffic: never wait for Nagle.
-                                      socket.set_option(tcp::no_delay(true), ec);
-                                      start_http_session(std::move(socket), state);
-                                  }
-                                  // Out of file descriptors and the like: keep accepting.
-                                  accept_next();
-                              });
+        acceptor.async_accept(
+            asio::make_strand(context), [this](boost::system::error_code ec, tcp::socket socket) {
+                if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+                    return;
+                }
+                if (!ec) {
+                    // Small frames are the whole traffic: never wait for Nagle.
+                    socket.set_option(tcp::no_delay(true), ec);
+                    start_http_session(std::move(socket), state);
+                    return accept_next();
+                }
+                // Out of file descriptors and the like: the backlog stays
+                // readable, so retrying at once would spin. Try again soon.
+                accept_retry.expires_after(std::chrono::milliseconds(100));
+                accept_retry.async_wait([this](boost::system::error_code wait_ec) {
+                    if (!wait_ec) accept_next();
+                });
+            });
     }
 
     server_config config;
@@ -73,6 +79,7 @@ struct server::impl {
     std::unique_ptr<store::event_store> store;
     server_state state;
     tcp::acceptor acceptor;
+    asio::steady_timer accept_retry{context};  // after a failed accept (out of descriptors)
     std::uint16_t bound_port = 0;
     std::size_t rooms_loaded = 0;
     std::atomic<bool> stopped{false};

@@ -10,6 +10,7 @@
 //   pings, then the close handshake (never a timer per read or write).
 // After hello the session moves onto its room's strand, so a room writes to its sockets
 // directly instead of posting a handler per delivery.
+#include <unistd.h>
 #include <array>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -40,6 +41,11 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 using strand_type = asio::strand<asio::io_context::executor_type>;
+// Typed on the context's executor rather than any_io_executor: 40 bytes less each, per socket.
+using lean_socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+using lean_timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                              asio::wait_traits<std::chrono::steady_clock>,
+                                              asio::io_context::executor_type>;
 
 // Closing is routine (peer left, server stopping); anything else is worth a line on stderr.
 bool is_routine(error_code ec) {
@@ -59,13 +65,13 @@ std::span<char> drain_chunk() {
 class websocket_session final : public connection,
                                 public std::enable_shared_from_this<websocket_session> {
   public:
-    websocket_session(tcp::socket socket, strand_type executor, server_state& state)
+    websocket_session(lean_socket socket, strand_type executor, server_state& state)
         : socket_(std::move(socket)),
           executor_(std::move(executor)),
           state_(state),
           id_(state.next_connection_id.fetch_add(1)),
           reader_(state.bounds.max_message_bytes),
-          timer_(executor_) {}
+          timer_(executor_.get_inner_executor()) {}
 
     void start() {
         error_code ec;
@@ -80,20 +86,28 @@ class websocket_session final : public connection,
     // From the room: on its strand (the session's, after hello) the frame is written at once;
     // from anywhere else it is handed over.
     void send(shared_message frame) override {
-        if (executor_.running_in_this_thread()) return enqueue(std::move(frame));
-        asio::post(executor_, [self = shared_from_this(), frame = std::move(frame)]() mutable {
+        run_on_session([self = shared_from_this(), frame = std::move(frame)]() mutable {
             self->enqueue(std::move(frame));
         });
     }
 
     void close_after_flush(std::uint16_t code, std::string reason) override {
-        if (executor_.running_in_this_thread()) return begin_close(code, reason);
-        asio::post(executor_, [self = shared_from_this(), code, reason = std::move(reason)] {
+        run_on_session([self = shared_from_this(), code, reason = std::move(reason)] {
             self->begin_close(code, reason);
         });
     }
 
   private:
+    // Runs `work` now when the caller is on the session's strand, else posts it there (and
+    // checks again when it runs: the session may have moved to its room's strand meanwhile).
+    template <class Work>
+    void run_on_session(Work work) {
+        if (executor_.running_in_this_thread()) return work();
+        asio::post(executor_, [self = shared_from_this(), work = std::move(work)]() mutable {
+            self->run_on_session(std::move(work));
+        });
+    }
+
     // A completion handler bound to the session's strand as it is now. The session moves to
     // its room's strand at hello; a handler armed before that and completing after it runs
     // there instead (executor_ is written once, on the old strand, before anyone else sees the
@@ -123,13 +137,14 @@ class websocket_session final : public connection,
         if (!consume({inbox_.data(), bytes})) return after_reading_stopped();
         // The inline buffer filled: more is likely waiting. Drain it (bounded, so one busy
         // socket does not starve the others) before waiting again.
-        for (int round = 0; bytes == inbox_.size() && round < 4; ++round) {
+        bool more = bytes == inbox_.size();
+        for (int round = 0; more && round < 4; ++round) {
             const auto chunk = drain_chunk();
             bytes = socket_.read_some(asio::buffer(chunk.data(), chunk.size()), ec);
             if (ec == asio::error::would_block) break;
             if (ec) return end(ec);
             if (!consume(chunk.first(bytes))) return after_reading_stopped();
-            if (bytes < chunk.size()) break;
+            more = bytes == chunk.size();
         }
         read_more();
     }
@@ -145,16 +160,21 @@ class websocket_session final : public connection,
     // session is moving to its room's strand (the rest is kept and read there).
     bool consume(std::span<char> bytes) {
         received_ = true;
+        if (discarding_) return !gone_;
         auto broken = reader_.feed(bytes, [this](const ws::frame_event& e) { return on_frame(e); });
         if (broken) {
-            end_after_close_ = true;  // a broken stream: no need to wait for the peer's close
+            // A broken stream: send the close, stop sending, and read (discarding) until the
+            // peer closes. Closing with unread input would reset the connection, and the peer
+            // could lose the close frame that says why.
+            discarding_ = true;
             begin_close(broken->close_code, broken->reason);
-            return false;
+            return !gone_;
         }
         return !gone_ && !moving_ && !close_received_;
     }
 
     bool on_frame(const ws::frame_event& e) {
+        if (gone_) return false;
         using kind = ws::frame_event::kind;
         switch (e.what) {
             case kind::text:
@@ -162,8 +182,7 @@ class websocket_session final : public connection,
                 if (!close_sent_) on_message(e);
                 break;
             case kind::ping:
-                enqueue_control(std::make_shared<const std::string>(
-                    ws::encode_frame(ws::opcode::pong, e.payload)));
+                queue_pong(e.payload);
                 break;
             case kind::pong:
                 break;  // `received_` is enough: the peer is alive
@@ -237,7 +256,7 @@ class websocket_session final : public connection,
         // Move onto the room's strand: reading stops here and goes on there, joining first.
         executor_ = *room_strand;
         moving_ = true;
-        joining_ = pending_join{*role, std::move(hello)};
+        joining_ = std::make_unique<pending_join>(pending_join{*role, std::move(hello)});
     }
 
     void settle_on_room_strand() {
@@ -245,7 +264,7 @@ class websocket_session final : public connection,
         if (gone_) return;
         arm_timer(keep_alive_period());  // the hello deadline is met
         auto join = std::move(*joining_);
-        joining_.reset();
+        joining_.reset();  // frees it: a session keeps nothing of its hello
         room_->join(shared_from_this(), join.role_in_room, std::move(join.hello));
         if (consume({})) read_more();  // the frames that came with the hello
     }
@@ -268,10 +287,28 @@ class websocket_session final : public connection,
         push(std::move(frame));
     }
 
-    // Pongs are not bounded by the queue limit's close (a ping flood still fills the queue,
-    // and the next data frame then closes it).
+    // Our keep-alive ping: one per period at most.
     void enqueue_control(shared_message frame) {
         if (close_sent_ || gone_) return;
+        push(std::move(frame));
+    }
+
+    // At most one pong waits in the queue: a newer ping replaces it (RFC 6455 5.5.3 allows
+    // answering only the latest), so a ping flood from a client that does not read costs
+    // nothing here.
+    void queue_pong(std::string_view payload) {
+        if (close_sent_ || gone_) return;
+        auto frame =
+            std::make_shared<const std::string>(ws::encode_frame(ws::opcode::pong, payload));
+        const bool waiting =
+            unsent_pong_ < queue_.size() &&
+            (unsent_pong_ > head_ || (unsent_pong_ == head_ && head_written_ == 0));
+        if (waiting) {
+            queued_bytes_ = queued_bytes_ - queue_[unsent_pong_]->size() + frame->size();
+            queue_[unsent_pong_] = std::move(frame);
+            return;
+        }
+        unsent_pong_ = queue_.size();
         push(std::move(frame));
     }
 
@@ -315,10 +352,22 @@ class websocket_session final : public connection,
                 ++head_;
                 head_written_ = 0;
             }
+            compact_queue();
         }
         queue_.clear();
         head_ = 0;
+        unsent_pong_ = no_pong;
         if (close_sent_) on_close_written();
+    }
+
+    // Drops the written prefix once it is most of the queue, so a reader that stays slightly
+    // behind does not grow the vector forever.
+    void compact_queue() {
+        if (head_ < 64 || head_ < queue_.size() / 2) return;
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+        unsent_pong_ =
+            unsent_pong_ != no_pong && unsent_pong_ >= head_ ? unsent_pong_ - head_ : no_pong;
+        head_ = 0;
     }
 
     void on_writable(error_code ec) {
@@ -331,6 +380,7 @@ class websocket_session final : public connection,
     // Drops every frame not yet begun (one partly written must finish: the stream is framed).
     void drop_unsent() {
         const std::size_t keep = head_ + (head_written_ > 0 ? 1 : 0);
+        if (unsent_pong_ != no_pong && unsent_pong_ >= keep) unsent_pong_ = no_pong;
         while (queue_.size() > keep) {
             queued_bytes_ -= queue_.back()->size();
             queue_.pop_back();
@@ -350,6 +400,7 @@ class websocket_session final : public connection,
         push(std::make_shared<const std::string>(std::move(frame)));
         if (gone_) return;   // writing failed
         close_sent_ = true;  // after push: the close frame itself must be queued
+        give_up_at_ = std::chrono::steady_clock::now() + state_.bounds.idle_timeout;
         // Written at once, or once the send buffer drains (the timer watches for progress).
         if (head_ == queue_.size() && !waiting_writable_) on_close_written();
     }
@@ -396,11 +447,15 @@ class websocket_session final : public connection,
 
     void on_timer(error_code ec) {
         if (ec == asio::error::operation_aborted || gone_) return;
+        // A tick already queued when the timer was re-armed: the new wait is the one that counts.
+        if (std::chrono::steady_clock::now() < timer_.expiry()) return;
         if (close_written_) return end(asio::error::timed_out);  // no answer to our close
         if (close_sent_) {
             // Our close frame waits behind a full send buffer (a slow reader told 1013): wait
-            // as long as the peer keeps reading.
-            if (!wrote_) return end(asio::error::timed_out);
+            // while the peer keeps reading, up to idle_timeout in all.
+            if (!wrote_ || std::chrono::steady_clock::now() >= give_up_at_) {
+                return end(asio::error::timed_out);
+            }
             wrote_ = false;
             return arm_timer(keep_alive_period());
         }
@@ -420,15 +475,15 @@ class websocket_session final : public connection,
         } else {
             return end(asio::error::timed_out);
         }
-        arm_timer(keep_alive_period());
+        if (!gone_) arm_timer(keep_alive_period());
     }
 
-    tcp::socket socket_;
+    lean_socket socket_;
     strand_type executor_;  // the session's own until hello, then its room's
     server_state& state_;
     const domain::connection_id id_;
     ws::frame_reader reader_;
-    asio::steady_timer timer_;
+    lean_timer timer_;
     std::shared_ptr<room_host> room_;  // set by a valid hello
     domain::token_bucket message_budget_;
 
@@ -440,6 +495,9 @@ class websocket_session final : public connection,
     std::size_t head_written_ = 0;  // bytes of queue_[head_] already written
     std::size_t queued_bytes_ = 0;
     bool waiting_writable_ = false;
+    static constexpr std::size_t no_pong = static_cast<std::size_t>(-1);
+    std::size_t unsent_pong_ = no_pong;                 // queue index of our latest pong
+    std::chrono::steady_clock::time_point give_up_at_;  // for a close frame stuck in the queue
     bool wrote_ = false;  // bytes went out since the timer's last period
 
     bool received_ = false;   // anything came in since the timer's last period
@@ -449,11 +507,12 @@ class websocket_session final : public connection,
         domain::role role_in_room;
         protocol::hello hello;
     };
-    std::optional<pending_join> joining_;  // while moving: the join to make there
+    std::unique_ptr<pending_join> joining_;  // while moving: the join to make there
     bool close_sent_ = false;  // a close frame is queued: nothing more is queued after it
     bool close_written_ = false;
     bool close_received_ = false;
     bool end_after_close_ = false;  // end once our close frame is written
+    bool discarding_ = false;       // the peer broke the protocol: its input is read and dropped
     bool gone_ = false;
 };
 
@@ -488,7 +547,19 @@ void start_websocket_session(beast::tcp_stream stream, http::request<http::strin
         const auto* own_strand = socket.get_executor().target<strand_type>();
         if (own_strand == nullptr) return;
         const strand_type executor = *own_strand;
-        std::make_shared<websocket_session>(std::move(socket), executor, state)->start();
+        // The same descriptor in a leaner socket object (re-registered with the reactor).
+        beast::error_code move_ec;
+        const auto protocol = socket.local_endpoint(move_ec).protocol();
+        lean_socket lean(executor.get_inner_executor());
+        if (!move_ec) {
+            const auto descriptor = socket.release(move_ec);
+            if (!move_ec) {
+                lean.assign(protocol, descriptor, move_ec);
+                if (move_ec) ::close(descriptor);
+            }
+        }
+        if (move_ec) return;  // the peer is gone already
+        std::make_shared<websocket_session>(std::move(lean), executor, state)->start();
     });
 }
 

@@ -752,3 +752,44 @@ TEST_CASE("websocket: frames pipelined in one TCP write are all answered, in ord
         ++next_id;
     }
 }
+
+TEST_CASE("websocket: a ping flood from a client that does not read keeps one pong, the latest") {
+    running_server server;
+    auto room = create_room(server.port());
+    raw_ws client(server.port());
+    join(client, room);
+    // 100,000 pings of 125 bytes ask for 12.7 MB of pongs, far more than the kernel buffers
+    // hold (a send buffer is at most 4 MiB here; a receive buffer grows only as it is read). Once
+    // they are full the server keeps a single pong waiting and replaces it with each newer one (RFC
+    // 6455 5.5.3), instead of queueing 100,000 frames for a client that does not read.
+    constexpr int pings = 100'000;
+    auto payload_of = [](int i) {
+        std::string payload = std::to_string(i);
+        payload.resize(125, '.');
+        return payload;
+    };
+    std::string batch;
+    for (int i = 1; i <= pings; ++i) {
+        batch += client_frame(op_ping, payload_of(i));
+        if (i % 1000 == 0) {
+            client.send_raw(batch);
+            batch.clear();
+        }
+    }
+    const std::string last = payload_of(pings);
+    int pongs = 0;
+    std::string previous;
+    while (true) {
+        event e = client.next();
+        INFO("after " << pongs << " pongs: " << describe(e));
+        if (e.what == event::kind::text) continue;  // presence and the like
+        REQUIRE(e.what == event::kind::pong);
+        REQUIRE(std::stoi(e.payload) > (previous.empty() ? 0 : std::stoi(previous)));  // in order
+        previous = e.payload;
+        ++pongs;
+        if (e.payload == last) break;
+    }
+    CHECK(pongs < pings);
+    client.send_text(json_ping(1));
+    REQUIRE(client.expect("pong")["id"] == 1);
+}

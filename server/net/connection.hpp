@@ -21,6 +21,9 @@ class connection {
     virtual void send(shared_message frame) = 0;
     // Send what is queued, then close with this WebSocket close code.
     virtual void close_after_flush(std::uint16_t code, std::string reason) = 0;
+    // Every half idle timeout, from the socket's room (one timer per room, not per socket): a
+    // socket that received nothing since the last tick is pinged, then dropped at the next.
+    virtual void keep_alive_tick() = 0;
 };
 
 }  // namespace mockroom::net

@@ -1,5 +1,6 @@
 #include "net/room_host.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -69,6 +70,17 @@ domain::room restore_stored_room(const store::stored_room& stored,
                         bounds, stored);
 }
 
+namespace {
+// Timers typed on the context's executor cost less than on any_io_executor (a room has two);
+// their handlers are bound to the room's strand.
+boost::asio::io_context::executor_type context_executor(const boost::asio::any_io_executor& ex) {
+    using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+    if (const auto* strand = ex.target<strand_type>()) return strand->get_inner_executor();
+    if (const auto* plain = ex.target<boost::asio::io_context::executor_type>()) return *plain;
+    throw std::invalid_argument("a room runs on an io_context or on a strand of one");
+}
+}  // namespace
+
 room_host::room_host(boost::asio::any_io_executor executor, domain::room room, role_tokens tokens,
                      store::event_store* store, std::size_t events_since_snapshot)
     : executor_(std::move(executor)),
@@ -78,7 +90,8 @@ room_host::room_host(boost::asio::any_io_executor executor, domain::room room, r
       room_(std::move(room)),
       store_(store),
       events_since_snapshot_(events_since_snapshot),
-      wake_up_(executor_) {}
+      wake_up_(context_executor(executor_)),
+      keep_alive_(context_executor(executor_)) {}
 
 std::optional<domain::role> room_host::authenticate(std::string_view token) const {
     const token_hash presented = hash_token(token);
@@ -120,6 +133,7 @@ void room_host::join(std::shared_ptr<connection> socket, domain::role r, protoco
                  hello = std::move(hello)]() mutable {
         const auto c = socket->id();
         self->members_[c] = member{socket, r};
+        if (!self->keep_alive_armed_) self->keep_alive_every_period();
         auto outcome = self->room_->join(c, r, std::move(hello.name), std::move(hello.client),
                                          server_clock::now(), hello.notes);
         if (!self->room_->role_of(c)) {
@@ -317,6 +331,26 @@ void room_host::deliver(domain::outcome&& outcome) {
     }
 }
 
+void room_host::keep_alive_every_period() {
+    if (members_.empty()) {
+        keep_alive_armed_ = false;
+        return;
+    }
+    keep_alive_armed_ = true;
+    keep_alive_.expires_after(
+        std::chrono::duration_cast<std::chrono::milliseconds>(room_->bounds().idle_timeout) / 2);
+    keep_alive_.async_wait(boost::asio::bind_executor(
+        executor_, [weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            // A socket that times out posts its disconnect, so members_ stays put meanwhile.
+            for (auto& [c, m] : self->members_) {
+                if (auto socket = m.socket.lock()) socket->keep_alive_tick();
+            }
+            self->keep_alive_every_period();
+        }));
+}
+
 void room_host::wake_up_at_next_deadline() {
     const auto next = room_->next_deadline();
     if (next == wake_up_at_) return;
@@ -326,13 +360,14 @@ void room_host::wake_up_at_next_deadline() {
         return;
     }
     wake_up_.expires_at(server_clock::to_steady(*next));  // cancels the previous wait
-    wake_up_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-        if (ec == boost::asio::error::operation_aborted) return;
-        auto self = weak.lock();
-        if (!self) return;
-        self->wake_up_at_.reset();
-        self->finish(self->room_->tick(server_clock::now()), 0, "", true);
-    });
+    wake_up_.async_wait(boost::asio::bind_executor(
+        executor_, [weak = weak_from_this()](boost::system::error_code ec) {
+            if (ec == boost::asio::error::operation_aborted) return;
+            auto self = weak.lock();
+            if (!self) return;
+            self->wake_up_at_.reset();
+            self->finish(self->room_->tick(server_clock::now()), 0, "", true);
+        }));
 }
 
 }  // namespace mockroom::net

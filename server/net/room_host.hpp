@@ -5,6 +5,7 @@
 
 #include <array>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
@@ -123,7 +124,15 @@ class room_host : public std::enable_shared_from_this<room_host> {
     // After appending: a snapshot once snapshot_every_events events have been appended since
     // the last one (queued behind those events, so it covers exactly them).
     void snapshot_if_due();
-    boost::asio::steady_timer wake_up_;
+    using context_timer =
+        boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                          boost::asio::wait_traits<std::chrono::steady_clock>,
+                                          boost::asio::io_context::executor_type>;
+    context_timer wake_up_;
+    // Keep-alive for every socket of the room, armed while the room has members.
+    void keep_alive_every_period();
+    context_timer keep_alive_;
+    bool keep_alive_armed_ = false;
     std::optional<domain::millis> wake_up_at_;  // the deadline wake_up_ is armed for
 };
 

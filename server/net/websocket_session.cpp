@@ -12,6 +12,7 @@
 // directly instead of posting a handler per delivery.
 #include <unistd.h>
 #include <array>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -62,6 +63,22 @@ std::span<char> drain_chunk() {
     return chunk;
 }
 
+// Allocates an operation at exactly its size with operator new. (Asio treats std::allocator as
+// "no preference" and recycles blocks, so a distinct type is needed.)
+template <class T>
+struct exact_allocator {
+    using value_type = T;
+    exact_allocator() = default;
+    template <class U>
+    exact_allocator(const exact_allocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+    template <class U>
+    bool operator==(const exact_allocator<U>&) const noexcept {
+        return true;
+    }
+};
+
 class websocket_session final : public connection,
                                 public std::enable_shared_from_this<websocket_session> {
   public:
@@ -71,7 +88,7 @@ class websocket_session final : public connection,
           state_(state),
           id_(state.next_connection_id.fetch_add(1)),
           reader_(state.bounds.max_message_bytes),
-          timer_(executor_.get_inner_executor()) {}
+          timer_(std::make_unique<lean_timer>(executor_.get_inner_executor())) {}
 
     void start() {
         error_code ec;
@@ -112,23 +129,33 @@ class websocket_session final : public connection,
     // its room's strand at hello; a handler armed before that and completing after it runs
     // there instead (executor_ is written once, on the old strand, before anyone else sees the
     // session, so reading it here is safe).
-    template <class... Args>
-    auto on_strand(void (websocket_session::*step)(Args...)) {
-        return asio::bind_executor(
-            executor_, [self = shared_from_this(), armed_on = executor_, step](Args... args) {
+    template <auto Step>
+    auto on_strand() {
+        return on_strand_with<Step>(Step);
+    }
+    // The step is a template argument, not a member of the handler: 16 bytes less per pending
+    // operation.
+    template <auto Step, class... Args>
+    auto on_strand_with(void (websocket_session::*)(Args...)) {
+        // The operation allocated at exactly its size: Asio's recycling allocator would
+        // park a small read or timer wait, pending for as long as the socket is idle, in a
+        // larger block cached from an earlier operation (about 400 bytes per idle socket).
+        return asio::bind_allocator(
+            exact_allocator<void>(),
+            asio::bind_executor(executor_, [self = shared_from_this(),
+                                            armed_on = executor_](Args... args) {
                 if (armed_on != self->executor_) {
-                    asio::post(self->executor_,
-                               [self, step, args...] { (self.get()->*step)(args...); });
+                    asio::post(self->executor_, [self, args...] { (self.get()->*Step)(args...); });
                     return;
                 }
-                (self.get()->*step)(args...);
-            });
+                (self.get()->*Step)(args...);
+            }));
     }
 
     // ---- reading ----
 
     void read_more() {
-        socket_.async_read_some(asio::buffer(inbox_), on_strand(&websocket_session::on_read));
+        socket_.async_read_some(asio::buffer(inbox_), on_strand<&websocket_session::on_read>());
     }
 
     void on_read(error_code ec, std::size_t bytes) {
@@ -250,7 +277,7 @@ class websocket_session final : public connection,
         room_ = std::move(room);
         const auto* room_strand = room_->executor().target<strand_type>();
         if (room_strand == nullptr || *room_strand == executor_) {
-            arm_timer(keep_alive_period());  // the hello deadline is met
+            timer_.reset();  // the hello deadline is met; the room drives keep-alive now
             return room_->join(shared_from_this(), *role, std::move(hello));
         }
         // Move onto the room's strand: reading stops here and goes on there, joining first.
@@ -262,7 +289,7 @@ class websocket_session final : public connection,
     void settle_on_room_strand() {
         moving_ = false;
         if (gone_) return;
-        arm_timer(keep_alive_period());  // the hello deadline is met
+        timer_.reset();  // the hello deadline is met; the room drives keep-alive now
         auto join = std::move(*joining_);
         joining_.reset();  // frees it: a session keeps nothing of its hello
         room_->join(shared_from_this(), join.role_in_room, std::move(join.hello));
@@ -308,15 +335,42 @@ class websocket_session final : public connection,
             queue_[unsent_pong_] = std::move(frame);
             return;
         }
-        unsent_pong_ = queue_.size();
-        push(std::move(frame));
+        const bool queued = push(std::move(frame));
+        unsent_pong_ = queued ? queue_.size() - 1 : no_pong;  // replaceable unless begun
     }
 
-    void push(shared_message frame) {
-        if (gone_) return;
+    // Writes `frame` now when nothing is queued before it (the usual case: no queue at all);
+    // what the kernel does not take waits in the queue for writability. True when (part of)
+    // it was queued. The queue is never non-empty without a wait for writability.
+    bool push(shared_message frame) {
+        if (gone_) return false;
+        if (head_ < queue_.size()) {
+            queued_bytes_ += frame->size();
+            queue_.push_back(std::move(frame));
+            return true;
+        }
+        error_code ec;
+        std::size_t written = socket_.write_some(asio::buffer(*frame), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            written = 0;
+        } else if (ec) {
+            end(ec);
+            return false;
+        }
+        if (written > 0) wrote_ = true;
+        if (written == frame->size()) return false;
+        queue_.clear();
+        head_ = 0;
+        head_written_ = written;
         queued_bytes_ += frame->size();
         queue_.push_back(std::move(frame));
-        if (!waiting_writable_) flush();
+        wait_writable();
+        return true;
+    }
+
+    void wait_writable() {
+        waiting_writable_ = true;
+        socket_.async_wait(tcp::socket::wait_write, on_strand<&websocket_session::on_writable>());
     }
 
     void flush() {
@@ -333,10 +387,7 @@ class websocket_session final : public connection,
             std::size_t written =
                 socket_.write_some(std::span<const asio::const_buffer>(gathered.data(), count), ec);
             if (ec == asio::error::would_block || ec == asio::error::try_again) {
-                waiting_writable_ = true;
-                socket_.async_wait(tcp::socket::wait_write,
-                                   on_strand(&websocket_session::on_writable));
-                return;
+                return wait_writable();
             }
             if (ec) return end(ec);
             wrote_ = wrote_ || written > 0;
@@ -354,8 +405,9 @@ class websocket_session final : public connection,
             }
             compact_queue();
         }
-        queue_.clear();
+        std::vector<shared_message>().swap(queue_);  // used only under backpressure: let it go
         head_ = 0;
+        head_written_ = 0;
         unsent_pong_ = no_pong;
         if (close_sent_) on_close_written();
     }
@@ -401,6 +453,7 @@ class websocket_session final : public connection,
         if (gone_) return;   // writing failed
         close_sent_ = true;  // after push: the close frame itself must be queued
         give_up_at_ = std::chrono::steady_clock::now() + state_.bounds.idle_timeout;
+        arm_timer(keep_alive_period());  // the session's own timer watches the close
         // Written at once, or once the send buffer drains (the timer watches for progress).
         if (head_ == queue_.size() && !waiting_writable_) on_close_written();
     }
@@ -419,7 +472,7 @@ class websocket_session final : public connection,
     void end(error_code ec) {
         if (gone_) return;
         gone_ = true;
-        timer_.cancel();
+        if (timer_) timer_->cancel();
         error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_both, ignored);
         socket_.close(ignored);
@@ -441,14 +494,15 @@ class websocket_session final : public connection,
     }
 
     void arm_timer(std::chrono::steady_clock::duration after) {
-        timer_.expires_after(after);  // cancels the wait before, whose handler then does nothing
-        timer_.async_wait(on_strand(&websocket_session::on_timer));
+        if (!timer_) timer_ = std::make_unique<lean_timer>(executor_.get_inner_executor());
+        timer_->expires_after(after);  // cancels the wait before, whose handler then does nothing
+        timer_->async_wait(on_strand<&websocket_session::on_timer>());
     }
 
     void on_timer(error_code ec) {
-        if (ec == asio::error::operation_aborted || gone_) return;
+        if (ec == asio::error::operation_aborted || gone_ || !timer_) return;
         // A tick already queued when the timer was re-armed: the new wait is the one that counts.
-        if (std::chrono::steady_clock::now() < timer_.expiry()) return;
+        if (std::chrono::steady_clock::now() < timer_->expiry()) return;
         if (close_written_) return end(asio::error::timed_out);  // no answer to our close
         if (close_sent_) {
             // Our close frame waits behind a full send buffer (a slow reader told 1013): wait
@@ -459,12 +513,19 @@ class websocket_session final : public connection,
             wrote_ = false;
             return arm_timer(keep_alive_period());
         }
-        if (!room_) {
-            begin_close(ws::close_code::policy_error, "no hello in time");
-            if (!close_written_ && !gone_) arm_timer(keep_alive_period());
-            return;
-        }
-        // Keep-alive: silence for one period gets a ping; silence for the next ends the socket.
+        if (!room_) return begin_close(ws::close_code::policy_error, "no hello in time");
+        // After hello the room's keep-alive ticks drive the socket (keep_alive_tick).
+    }
+
+  public:
+    void keep_alive_tick() override {
+        run_on_session([self = shared_from_this()] { self->on_keep_alive_tick(); });
+    }
+
+  private:
+    // Silence for one period gets a ping; silence for the next ends the socket.
+    void on_keep_alive_tick() {
+        if (gone_ || close_sent_) return;  // a closing socket is watched by its own timer
         if (received_) {
             received_ = false;
             ping_sent_ = false;
@@ -475,7 +536,6 @@ class websocket_session final : public connection,
         } else {
             return end(asio::error::timed_out);
         }
-        if (!gone_) arm_timer(keep_alive_period());
     }
 
     lean_socket socket_;
@@ -483,12 +543,15 @@ class websocket_session final : public connection,
     server_state& state_;
     const domain::connection_id id_;
     ws::frame_reader reader_;
-    lean_timer timer_;
+    // Only while it has work: the hello deadline, a close. After hello the room's keep-alive
+    // ticks serve, so an idle socket holds no timer and no pending wait.
+    std::unique_ptr<lean_timer> timer_;
     std::shared_ptr<room_host> room_;  // set by a valid hello
     domain::token_bucket message_budget_;
 
-    // Holds a usual client message whole (a keystroke's push, a cursor): one read per message.
-    std::array<char, 256> inbox_;
+    // Holds a usual client message whole (a keystroke's push of about 150 bytes, a cursor of
+    // about 100): one read per message. Larger ones are drained into the thread's buffer.
+    std::array<char, 192> inbox_;
 
     std::vector<shared_message> queue_;  // [head_, end): not yet written
     std::size_t head_ = 0;

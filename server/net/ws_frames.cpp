@@ -176,7 +176,8 @@ bool is_valid_utf8(std::string_view bytes) {
 }
 
 frame_reader::step frame_reader::fail(std::uint16_t code, const char* reason) {
-    failed_ = violation{code, reason};
+    failed_code_ = code;
+    failed_reason_ = reason;
     return step::failed;
 }
 

@@ -92,7 +92,7 @@ class frame_reader {
     enum class step { event, need_more, failed };
     // Reads frames from `input` (from `offset`, advancing it past each whole frame) until one
     // completes a message or is a control frame (`event` filled), the bytes of the next frame
-    // are not all there (need_more: `offset` stays at its start) or a violation (failed_ set).
+    // are not all there (need_more: `offset` stays at its start) or a violation (failed_code_ set).
     // Fragments that do not finish their message are moved to fragments_ on the way.
     step next(std::span<char> input, std::size_t& offset, frame_event& event);
     // Keeps input[offset..] for the next call.
@@ -108,12 +108,18 @@ class frame_reader {
     std::string fragments_;             // the data of a fragmented message so far
     std::optional<opcode> fragmented_;  // text or binary while a fragmented message is open
     bool fragments_delivered_ = false;  // fragments_ holds a message already handed out
-    std::optional<violation> failed_;
+    // The violation, kept small (every idle connection holds a reader): code 0 while alive.
+    std::uint16_t failed_code_ = 0;
+    const char* failed_reason_ = "";
+    std::optional<violation> failure() const {
+        if (failed_code_ == 0) return std::nullopt;
+        return violation{failed_code_, failed_reason_};
+    }
 };
 
 template <class OnEvent>
 std::optional<violation> frame_reader::feed(std::span<char> bytes, OnEvent&& on_event) {
-    if (failed_) return failed_;
+    if (failed_code_ != 0) return failure();
     // Read straight from `bytes` when nothing is pending (the usual case: whole frames);
     // otherwise append and read from the pending buffer.
     const bool from_pending = !pending_.empty();
@@ -126,7 +132,7 @@ std::optional<violation> frame_reader::feed(std::span<char> bytes, OnEvent&& on_
         const step s = next(input, offset, event);
         if (s == step::failed) {
             drop_buffers();
-            return failed_;
+            return failure();
         }
         if (s == step::need_more) break;
         if (!on_event(static_cast<const frame_event&>(event))) break;

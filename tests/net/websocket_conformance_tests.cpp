@@ -125,6 +125,12 @@ std::string describe(const event& e) {
     return "?";
 }
 
+// What is left of a deadline (zero once it has passed).
+std::chrono::milliseconds left(steady::time_point until) {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(until - steady::now()));
+}
+
 // A WebSocket client on a plain TCP socket: the upgrade request by hand, then frames by hand.
 // Every operation runs the io_context only until its deadline.
 class raw_ws {
@@ -258,12 +264,6 @@ class raw_ws {
     }
 
   private:
-    static std::chrono::milliseconds left(steady::time_point until) {
-        return std::max(
-            std::chrono::milliseconds(0),
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - steady::now()));
-    }
-
     static event::kind kind_of(std::uint8_t opcode) {
         switch (opcode) {
             case op_ping:
@@ -641,20 +641,28 @@ TEST_CASE("websocket: a binary message gets a bad_request error and the socket s
     REQUIRE(client.expect("pong")["id"] == 3);
 }
 
+// A server whose idle timeout is 1 s, and a client joined to one of its rooms.
+struct idle_setup {
+    static limits short_idle() {
+        limits bounds;
+        bounds.idle_timeout = std::chrono::seconds(1);
+        return bounds;
+    }
+    running_server server{short_idle()};
+    created_room room = create_room(server.port());
+    raw_ws client{server.port()};
+    idle_setup() { join(client, room); }
+};
+
 TEST_CASE("websocket: an idle client that answers no ping is pinged, then disconnected") {
-    limits bounds;
-    bounds.idle_timeout = std::chrono::seconds(1);
-    running_server server(bounds);
-    auto room = create_room(server.port());
-    raw_ws client(server.port());
-    join(client, room);
+    idle_setup setup;
+    auto& client = setup.client;
     // Read without answering: at least one ping comes, then the connection ends (with or
     // without a close frame first).
     const auto until = steady::now() + std::chrono::seconds(10);
     int pings = 0;
     while (true) {
-        event e = client.next(std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::max(until - steady::now(), steady::duration::zero())));
+        event e = client.next(left(until));
         INFO("after " << pings << " pings: " << describe(e));
         REQUIRE(e.what != event::kind::timed_out);
         if (e.what == event::kind::ended) break;
@@ -665,18 +673,13 @@ TEST_CASE("websocket: an idle client that answers no ping is pinged, then discon
 }
 
 TEST_CASE("websocket: an idle client that answers every ping stays connected") {
-    limits bounds;
-    bounds.idle_timeout = std::chrono::seconds(1);
-    running_server server(bounds);
-    auto room = create_room(server.port());
-    raw_ws client(server.port());
-    join(client, room);
+    idle_setup setup;
+    auto& client = setup.client;
     // Three pings without any other traffic: at least three idle periods, each answered.
     const auto until = steady::now() + std::chrono::seconds(10);
     int pings = 0;
     while (pings < 3) {
-        event e = client.next(std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::max(until - steady::now(), steady::duration::zero())));
+        event e = client.next(left(until));
         INFO("after " << pings << " pings: " << describe(e));
         REQUIRE((e.what == event::kind::ping || e.what == event::kind::text));
         if (e.what == event::kind::ping) {
@@ -736,8 +739,7 @@ TEST_CASE("websocket: frames pipelined in one TCP write are all answered, in ord
     int next_id = 1;
     const auto until = steady::now() + default_deadline;
     while (next_id <= 5 || !control_pong) {
-        event e = client.next(std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::max(until - steady::now(), steady::duration::zero())));
+        event e = client.next(left(until));
         INFO("waiting for pong " << next_id << ": " << describe(e));
         if (e.what == event::kind::pong) {
             REQUIRE(e.payload == "in the burst");

@@ -217,7 +217,6 @@ class websocket_session final : public connection,
                 close_received_ = true;
                 if (!close_sent_) {
                     // Answer with the same code (RFC 6455 5.5.1), then end once it is written.
-                    end_after_close_ = true;
                     queue_close(e.close_code == ws::close_code::none_given
                                     ? ws::encode_frame(ws::opcode::close, "")
                                     : ws::encode_close(e.close_code, ""));
@@ -461,7 +460,7 @@ class websocket_session final : public connection,
     void on_close_written() {
         if (close_written_) return;
         close_written_ = true;
-        if (end_after_close_ || close_received_) return end({});
+        if (close_received_) return end({});  // the handshake is complete
         // Wait for the peer's close frame (reading goes on; data frames are ignored).
         error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_send, ignored);
@@ -574,8 +573,7 @@ class websocket_session final : public connection,
     bool close_sent_ = false;  // a close frame is queued: nothing more is queued after it
     bool close_written_ = false;
     bool close_received_ = false;
-    bool end_after_close_ = false;  // end once our close frame is written
-    bool discarding_ = false;       // the peer broke the protocol: its input is read and dropped
+    bool discarding_ = false;  // the peer broke the protocol: its input is read and dropped
     bool gone_ = false;
 };
 

@@ -319,12 +319,14 @@ void room_host::deliver(domain::outcome&& outcome) {
             send_to(it->second, frame_for(out.what, it->second.role_in_room));
             continue;
         }
-        // Serialize once per role, lazily, and share the bytes with every socket of that role.
-        std::array<std::optional<shared_message>, domain::role_count> per_role;
+        // Serialize once (once per role when roles see it differently), lazily, and share the
+        // bytes with every socket.
+        const bool per_role = protocol::encoding_depends_on_role(out.what);
+        std::array<std::optional<shared_message>, domain::role_count> frames;
         for (auto& [c, m] : members_) {
             if (c == out.to.connection) continue;  // the sender of a relayed cursor
             if (out.to.interviewers_only && m.role_in_room != domain::role::interviewer) continue;
-            auto& frame = per_role[static_cast<std::size_t>(m.role_in_room)];
+            auto& frame = frames[per_role ? static_cast<std::size_t>(m.role_in_room) : 0];
             if (!frame) frame = frame_for(out.what, m.role_in_room);
             send_to(m, *frame);
         }

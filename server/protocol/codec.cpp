@@ -435,6 +435,11 @@ json error_json(error_code code, std::string_view message, std::string_view ref)
 
 std::variant<protocol_error, parsed_message> parse_client_message(std::string_view text,
                                                                   const limits& bounds) {
+    return parse_client_message_dom(text, bounds);
+}
+
+std::variant<protocol_error, parsed_message> parse_client_message_dom(std::string_view text,
+                                                                      const limits& bounds) {
     json message = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (message.is_discarded()) return protocol_error{error_code::bad_request, "invalid JSON", ""};
     if (!message.is_object()) {
@@ -517,6 +522,25 @@ std::string encode(const domain::event& e, domain::role recipient) {
                              {"ranges", ranges_json(ev.ranges)}});
             } else {
                 return dump(error_json(ev.code, ev.message, ev.ref));
+            }
+        },
+        e);
+}
+
+bool encoding_depends_on_role(const domain::event& e) {
+    return std::visit(
+        [](const auto& ev) {
+            using type = std::decay_t<decltype(ev)>;
+            if constexpr (std::is_same_v<type, domain::notes_updates_event> ||
+                          std::is_same_v<type, domain::notes_snapshot_event> ||
+                          std::is_same_v<type, domain::cursor_event>) {
+                return !may_see(ev.doc, domain::role::candidate);  // the private notes
+            } else {
+                // The welcome and questions are redacted per role, scores are interviewers'
+                // only; the rest says the same to everyone.
+                return std::is_same_v<type, domain::welcome_event> ||
+                       std::is_same_v<type, domain::question_event> ||
+                       std::is_same_v<type, domain::score_event>;
             }
         },
         e);

@@ -38,14 +38,24 @@ struct parsed_message {
     std::string ref;  // raw JSON of "id", or ""
 };
 
+// Reads one client message. The hot messages (notes.push, cursor) in their usual shape go
+// through a reader without a DOM (protocol/hot_parse.hpp); everything else, and anything unusual
+// about those, through parse_client_message_dom, which gives every error its message.
 std::variant<protocol_error, parsed_message> parse_client_message(std::string_view text,
                                                                   const limits& bounds);
+// The general reader (nlohmann's DOM). Tests hold the fast reader to it.
+std::variant<protocol_error, parsed_message> parse_client_message_dom(std::string_view text,
+                                                                      const limits& bounds);
 
 // Encodes an event as the given role may see it. Only interviewers' copies carry the bank and
 // sample answers: the candidate and observer encoders have no code path to them. Returns ""
 // for an event the role may not see at all (anything about the private notes): the caller
 // sends nothing.
 std::string encode(const domain::event& e, domain::role recipient);
+
+// True when encode() may give different roles different bytes (or nothing to some): a broadcast
+// of any other event is encoded once and the same frame goes to every role.
+bool encoding_depends_on_role(const domain::event& e);
 
 std::string encode_error(domain::error_code code, std::string_view message, std::string_view ref);
 std::string encode_pong(std::string_view id, std::string_view t0, std::int64_t t1, std::int64_t t2);

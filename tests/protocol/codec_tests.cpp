@@ -1089,6 +1089,46 @@ TEST_CASE("presence and errors are the same for every role", "[codec][encode]") 
     }
 }
 
+// The room host frames such an event once and sends the same bytes to every role: a wrong
+// "false" here would hand a candidate the interviewer's copy.
+TEST_CASE("an event said to be the same for every role encodes the same for every role",
+          "[codec][encode][redaction]") {
+    canary_room r;
+    auto events = r.events;
+    domain::change_set typed = domain::change_set::from_parts(
+        {domain::change_set::keep{2}, domain::change_set::replace{0, u"x\"y"}});
+    for (auto doc : {domain::doc_id::shared, domain::doc_id::private_notes}) {
+        events.emplace_back("updates", domain::notes_updates_event{doc, 3, {{"tab-1", typed}}});
+        events.emplace_back("snapshot", domain::notes_snapshot_event{doc, 4, u"ab"});
+        events.emplace_back("cursor", domain::cursor_event{doc, "p2", 4, {{1, 2}}});
+    }
+    events.emplace_back("presence (nobody)", domain::presence_event{});
+    events.emplace_back("language", domain::language_event{domain::language::python, "p1"});
+    events.emplace_back("ended", domain::ended_event{t_push, "p1"});
+    events.emplace_back("revealed", domain::revealed_event{{{1, "an answer"}}});
+    std::set<std::size_t> shared_kinds;
+    std::set<std::size_t> per_role_kinds;
+    for (const auto& [label, e] : events) {
+        CAPTURE(label);
+        if (encoding_depends_on_role(e)) {
+            per_role_kinds.insert(e.index());
+            continue;
+        }
+        shared_kinds.insert(e.index());
+        const std::string bytes = encode(e, role::interviewer);
+        CHECK_FALSE(bytes.empty());
+        CHECK(encode(e, role::candidate) == bytes);
+        CHECK(encode(e, role::observer) == bytes);
+    }
+    // Every kind occurs; the welcome, questions, scores and private notes are per role.
+    CHECK(shared_kinds.size() + per_role_kinds.size() >= std::variant_size_v<domain::event> + 3);
+    CHECK(shared_kinds.size() == std::variant_size_v<domain::event> - 3);
+    CHECK(per_role_kinds.count(domain::event(domain::welcome_event{}).index()) == 1);
+    CHECK(per_role_kinds.count(domain::event(domain::question_event{}).index()) == 1);
+    CHECK(per_role_kinds.count(domain::event(domain::score_event{}).index()) == 1);
+    CHECK(per_role_kinds.count(domain::event(domain::notes_updates_event{}).index()) == 1);
+}
+
 TEST_CASE("error, pong and HTTP error encodings", "[codec][encode]") {
     SECTION("errors") {
         json j = parse_json(encode_error(error_code::forbidden, "only interviewers", "7"));

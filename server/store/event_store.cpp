@@ -169,6 +169,10 @@ struct event_store::impl {
     std::vector<pending> queue;
     std::unordered_map<std::string, room_state> rooms;
     bool stopping = false;
+    // The writer sleeps until there is work: only then does an append wake it. While it lets
+    // the commit interval run out, or writes, appends only queue (a wake-up per append cost a
+    // futex call and a context switch each, for nothing).
+    bool writer_waits_for_work = false;
 
     std::atomic<std::uint64_t> commits{0};
     std::atomic<std::uint64_t> appends{0};
@@ -401,6 +405,8 @@ struct event_store::impl {
                 p.epoch = it->second.epoch;
             }
             queue.push_back(std::move(p));
+            if (!writer_waits_for_work) return;
+            writer_waits_for_work = false;  // one wake-up is enough
         }
         wake.notify_one();
     }
@@ -519,7 +525,9 @@ struct event_store::impl {
             std::vector<pending> batch;
             {
                 std::unique_lock lock(state_mutex);
+                writer_waits_for_work = true;
                 wake.wait(lock, [&] { return stopping || !queue.empty(); });
+                writer_waits_for_work = false;
                 if (queue.empty()) return;  // stopping, and everything is written
                 // Busy: let the interval since the last commit run out, gathering more.
                 wake.wait_until(lock, last_commit + commit_interval, [&] { return stopping; });

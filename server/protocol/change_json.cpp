@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "protocol/json_writer.hpp"
+
 namespace mockroom::protocol {
 namespace {
 
@@ -123,6 +125,60 @@ json change_set_to_json(const domain::change_set& changes) {
         result.push_back(std::move(replaced));
     }
     return result;
+}
+
+void append_change_set_json(std::string& out, const domain::change_set& changes) {
+    // parts() makes one vector, and copies the insertions too long for the small-string
+    // buffer; the change set offers no cheaper way to read its sections.
+    const auto parts = changes.parts();
+    // Room for a long insertion at once; the callers' reserve covers a keystroke's change set.
+    std::size_t estimate = 2 + 8 * parts.size();
+    for (const auto& part : parts) {
+        if (const auto* r = std::get_if<domain::change_set::replace>(&part)) {
+            estimate += r->inserted.size();
+        }
+    }
+    out.reserve(out.size() + estimate);
+    out.push_back('[');
+    bool first = true;
+    for (const auto& part : parts) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (const auto* k = std::get_if<domain::change_set::keep>(&part)) {
+            append_unsigned(out, k->length);
+            continue;
+        }
+        const auto& r = std::get<domain::change_set::replace>(part);
+        out.push_back('[');
+        append_unsigned(out, r.deleted);
+        if (!r.inserted.empty()) {
+            // One string per line, as in change_set_to_json.
+            std::u16string_view rest = r.inserted;
+            for (;;) {
+                const auto newline = rest.find(u'\n');
+                out.push_back(',');
+                append_json_string(out, rest.substr(0, newline));
+                if (newline == std::u16string_view::npos) break;
+                rest.remove_prefix(newline + 1);
+            }
+        }
+        out.push_back(']');
+    }
+    out.push_back(']');
+}
+
+void append_updates_json(std::string& out, const std::vector<domain::text_update>& updates) {
+    out.push_back('[');
+    bool first = true;
+    for (const auto& update : updates) {
+        out.append(first ? "{\"changes\":" : ",{\"changes\":");
+        first = false;
+        append_change_set_json(out, update.changes);
+        out.append(",\"clientID\":");
+        append_json_string(out, update.client_id);
+        out.push_back('}');
+    }
+    out.push_back(']');
 }
 
 }  // namespace mockroom::protocol

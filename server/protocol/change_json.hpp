@@ -11,10 +11,12 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "domain/change_set.hpp"
+#include "domain/document.hpp"
 #include "domain/utf8.hpp"
 
 namespace mockroom::protocol {
@@ -36,6 +38,14 @@ std::variant<std::string, domain::change_set> change_set_from_json(const nlohman
 // in an inserted text (impossible in texts that came through change_set_from_json, but
 // compose can cut a pair that a later change half-deletes) becomes U+FFFD.
 nlohmann::json change_set_to_json(const domain::change_set& changes);
+
+// Appends the text change_set_to_json(changes).dump() (with the replace error handler) would be,
+// without building it (protocol/json_writer.hpp).
+void append_change_set_json(std::string& out, const domain::change_set& changes);
+
+// Appends [{"changes":...,"clientID":...},...]: a list of updates as notes.updates and the
+// journal write it, keys sorted as nlohmann sorts them.
+void append_updates_json(std::string& out, const std::vector<domain::text_update>& updates);
 
 // The conversions live in the domain (the bank parser validates with them too).
 using domain::utf16_to_utf8;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/change_json.hpp"
+#include "protocol/json_writer.hpp"
 
 namespace mockroom::protocol {
 namespace {
@@ -402,19 +403,46 @@ json welcome_json(const domain::welcome_event& w, domain::role recipient) {
             {"state", std::move(state)}};
 }
 
-json updates_json(const std::vector<domain::text_update>& updates) {
-    json list = json::array();
-    for (const auto& update : updates) {
-        list.push_back(
-            {{"clientID", update.client_id}, {"changes", change_set_to_json(update.changes)}});
-    }
-    return list;
+// The two messages sent for every keystroke, written directly (protocol/json_writer.hpp) with
+// the bytes the DOM would have dumped: keys in nlohmann's (sorted) order.
+std::string notes_updates_text(const domain::notes_updates_event& ev) {
+    // One allocation for a keystroke: the fixed part and `from`, then per update its keys, id
+    // and a small change set (append_change_set_json reserves more for a long insertion).
+    std::size_t estimate = 64;
+    for (const auto& update : ev.updates) estimate += 96 + update.client_id.size();
+    std::string out;
+    out.reserve(estimate);
+    out.append("{\"doc\":");
+    append_json_string(out, domain::to_string(ev.doc));
+    out.append(",\"from\":");
+    append_unsigned(out, ev.from);
+    out.append(",\"type\":\"notes.updates\",\"updates\":");
+    append_updates_json(out, ev.updates);
+    out.push_back('}');
+    return out;
 }
 
-json ranges_json(const domain::cursor_ranges& ranges) {
-    json list = json::array();
-    for (const auto& [anchor, head] : ranges) list.push_back({anchor, head});
-    return list;
+std::string cursor_text(const domain::cursor_event& ev) {
+    std::string out;
+    out.reserve(80 + ev.participant.size() + 42 * ev.ranges.size());
+    out.append("{\"doc\":");
+    append_json_string(out, domain::to_string(ev.doc));
+    out.append(",\"participant\":");
+    append_json_string(out, ev.participant);
+    out.append(",\"ranges\":[");
+    bool first = true;
+    for (const auto& [anchor, head] : ev.ranges) {
+        out.append(first ? "[" : ",[");
+        first = false;
+        append_unsigned(out, anchor);
+        out.push_back(',');
+        append_unsigned(out, head);
+        out.push_back(']');
+    }
+    out.append("],\"type\":\"cursor\",\"version\":");
+    append_unsigned(out, ev.version);
+    out.push_back('}');
+    return out;
 }
 
 // Everything about the private notes is for interviewers only.
@@ -499,10 +527,7 @@ std::string encode(const domain::event& e, domain::role recipient) {
                 return dump(j);
             } else if constexpr (std::is_same_v<type, domain::notes_updates_event>) {
                 if (!may_see(ev.doc, recipient)) return {};
-                return dump({{"type", "notes.updates"},
-                             {"doc", domain::to_string(ev.doc)},
-                             {"from", ev.from},
-                             {"updates", updates_json(ev.updates)}});
+                return notes_updates_text(ev);
             } else if constexpr (std::is_same_v<type, domain::notes_snapshot_event>) {
                 if (!may_see(ev.doc, recipient)) return {};
                 return dump({{"type", "notes.snapshot"},
@@ -515,11 +540,7 @@ std::string encode(const domain::event& e, domain::role recipient) {
                              {"by", ev.by}});
             } else if constexpr (std::is_same_v<type, domain::cursor_event>) {
                 if (!may_see(ev.doc, recipient)) return {};
-                return dump({{"type", "cursor"},
-                             {"doc", domain::to_string(ev.doc)},
-                             {"participant", ev.participant},
-                             {"version", ev.version},
-                             {"ranges", ranges_json(ev.ranges)}});
+                return cursor_text(ev);
             } else {
                 return dump(error_json(ev.code, ev.message, ev.ref));
             }

@@ -5,6 +5,7 @@
 
 #include "domain/utf8.hpp"
 #include "protocol/change_json.hpp"
+#include "protocol/json_writer.hpp"
 
 namespace mockroom::protocol {
 namespace {
@@ -225,6 +226,20 @@ bool has_lone_surrogate(std::u16string_view text) {
 }  // namespace
 
 std::string journal_to_json(const domain::journal_entry& entry) {
+    // Notes entries, one per accepted push, are written directly (protocol/json_writer.hpp) with
+    // the bytes entry_json would have dumped; the rare kinds go through the DOM.
+    if (const auto* notes = std::get_if<domain::notes_accepted>(&entry)) {
+        std::size_t estimate = 64;
+        for (const auto& update : notes->updates) estimate += 96 + update.client_id.size();
+        std::string out;
+        out.reserve(estimate);
+        out.append("{\"doc\":");
+        append_json_string(out, domain::to_string(notes->doc));
+        out.append(",\"kind\":\"notes\",\"updates\":");
+        append_updates_json(out, notes->updates);
+        out.push_back('}');
+        return out;
+    }
     return entry_json(entry).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

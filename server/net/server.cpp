@@ -21,12 +21,17 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::unique_ptr<store::event_store> open_store(const server_config& config) {
+std::unique_ptr<store::event_store> open_store(const server_config& config,
+                                               asio::io_context& context) {
     if (config.data_dir.empty()) return nullptr;
     try {
         store::store_options options;
         options.max_page_count = config.store_max_page_count;
         options.commit_interval = config.store_commit_interval;
+        // One hand-over per commit; each room host's callback then posts to its room.
+        options.run_callbacks = [&context](std::function<void()> call_all) {
+            asio::post(context, std::move(call_all));
+        };
         return std::make_unique<store::event_store>(config.data_dir, options);
     } catch (const std::exception& e) {
         throw startup_error(e.what());
@@ -44,7 +49,7 @@ struct server::impl {
           thread_count(config.threads != 0 ? config.threads
                                            : std::max(1u, std::thread::hardware_concurrency())),
           context(static_cast<int>(thread_count)),
-          store(open_store(config)),
+          store(open_store(config, context)),
           state(
               config.bounds, config.web_root, config.public_url, std::move(banks),
               [this](std::string_view) { return asio::make_strand(context); }, store.get()),

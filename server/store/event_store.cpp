@@ -182,6 +182,7 @@ struct event_store::impl {
 
     std::thread writer;
     std::chrono::microseconds commit_interval{0};
+    std::function<void(std::function<void()>)> run_callbacks;
 
     // --- errors -----------------------------------------------------------------------------
 
@@ -542,6 +543,8 @@ struct event_store::impl {
             } catch (...) {
                 undecided_failed(batch, outcomes, "store writer error");
             }
+            std::vector<answer> answers;
+            answers.reserve(batch.size());
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 if (outcomes[i].error) {
                     ++failures;
@@ -551,8 +554,26 @@ struct event_store::impl {
                     ++appends;
                     events += batch[i].events.size();
                 }
-                call(batch[i].done, std::move(outcomes[i].error));
+                answers.push_back({std::move(batch[i].done), std::move(outcomes[i].error)});
             }
+            answer_all(std::move(answers));
+        }
+    }
+
+    struct answer {
+        commit_callback done;
+        std::optional<std::string> error;
+    };
+
+    void answer_all(std::vector<answer> answers) {
+        auto call_all = [answers = std::move(answers)]() mutable {
+            for (auto& a : answers) call(a.done, std::move(a.error));
+        };
+        if (!run_callbacks) return call_all();
+        try {
+            run_callbacks(std::move(call_all));
+        } catch (...) {
+            std::fprintf(stderr, "mockroom store: could not hand over a commit's callbacks\n");
         }
     }
 
@@ -692,6 +713,7 @@ event_store::event_store(const std::filesystem::path& dir, store_options options
     impl_->file = dir / database_name;
     impl_->file_text = impl_->file.string();
     impl_->commit_interval = options.commit_interval;
+    impl_->run_callbacks = options.run_callbacks;
     impl_->open(options);
     impl_->writer = std::thread([this] { impl_->run(); });
 }

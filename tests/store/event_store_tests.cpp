@@ -83,6 +83,12 @@ std::optional<std::string> append_and_wait(event_store& store, const std::string
     return result.get();
 }
 
+store_options capped(std::int64_t pages) {
+    store_options options;
+    options.max_page_count = pages;
+    return options;
+}
+
 // Counts callbacks and keeps their results, by index.
 class callbacks {
   public:
@@ -298,6 +304,56 @@ TEST_CASE("appends from many rooms in parallel threads are all durable, seq cont
     }
 }
 
+TEST_CASE("run_callbacks: each commit hands its callbacks over once, to run in order elsewhere") {
+    temp_dir tmp;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::function<void()>> handed;  // one per commit, in commit order
+    store_options options;
+    options.run_callbacks = [&](std::function<void()> call_all) {
+        std::lock_guard lock(mutex);
+        handed.push_back(std::move(call_all));
+        changed.notify_all();
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::vector<std::string> answered;  // only this thread runs the callbacks
+    auto note = [&answered](std::string what) {
+        return [&answered, what](std::optional<std::string> error) {
+            answered.push_back(error ? "error: " + *error : what);
+        };
+    };
+    event_store store(tmp.path(), options);
+    for (int r = 0; r < 3; ++r) store.create_room(make_room("room" + std::to_string(r)));
+
+    store.append("room0", {"first"}, note("first"));
+    {
+        std::unique_lock lock(mutex);
+        REQUIRE(changed.wait_until(lock, deadline, [&] { return !handed.empty(); }));
+    }
+    CHECK(answered.empty());  // handed over, not called on the writer thread
+
+    std::vector<std::string> expected{"first"};
+    for (int n = 0; n < 30; ++n) {
+        const std::string name = "room" + std::to_string(n % 3);
+        store.append(name,
+                     {event_text(static_cast<std::size_t>(n % 3), static_cast<std::size_t>(n))},
+                     note(name + "#" + std::to_string(n)));
+        expected.push_back(name + "#" + std::to_string(n));
+    }
+    std::vector<std::function<void()>> to_run;
+    {
+        std::unique_lock lock(mutex);
+        REQUIRE(changed.wait_until(lock, deadline, [&] {
+            const auto stats = store.statistics();
+            return stats.appends == 31 && handed.size() == stats.commits;
+        }));
+        to_run.swap(handed);
+    }
+    CHECK(answered.empty());
+    for (auto& call_all : to_run) call_all();
+    CHECK(answered == expected);
+}
+
 TEST_CASE("group commit: appends queued while a commit is in progress share the next commit") {
     temp_dir tmp;
     event_store store(tmp.path());
@@ -378,7 +434,7 @@ TEST_CASE("a full disk fails only the append that does not fit, and the room mus
     std::vector<std::string> stored_a;     // what room a acknowledged
     std::vector<std::string> stored_b;
     {
-        event_store store(tmp.path(), store_options{64});  // 64 pages: 256 KiB
+        event_store store(tmp.path(), capped(64));  // 64 pages: 256 KiB
         store.create_room(make_room("a"));
         store.create_room(make_room("b"));
 
@@ -724,7 +780,7 @@ TEST_CASE("snapshots: one that covers missing events is refused at load, by name
 
 TEST_CASE("snapshots: a failed snapshot fails the room like an append; a full disk stores none") {
     temp_dir tmp;
-    event_store store(tmp.path(), store_options{64});  // 256 KiB
+    event_store store(tmp.path(), capped(64));  // 256 KiB
     store.create_room(make_room("a"));
     REQUIRE_FALSE(append_and_wait(store, "a", {"e0"}));
     auto error = snapshot_and_wait(store, "a", std::string(400'000, 's'));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/change_json.hpp"
+#include "protocol/hot_parse.hpp"
 #include "protocol/json_writer.hpp"
 
 namespace mockroom::protocol {
@@ -463,6 +464,7 @@ json error_json(error_code code, std::string_view message, std::string_view ref)
 
 std::variant<protocol_error, parsed_message> parse_client_message(std::string_view text,
                                                                   const limits& bounds) {
+    if (auto hot = parse_hot_message(text, bounds)) return std::move(*hot);
     return parse_client_message_dom(text, bounds);
 }
 

@@ -307,7 +307,7 @@ namespace {
 shared_message frame_for(const domain::event& what, domain::role reader) {
     std::string json = protocol::encode(what, reader);
     if (json.empty()) return nullptr;
-    return ws::shared_text_frame(json);
+    return ws::share_as_text_frame(std::move(json));
 }
 }  // namespace
 

@@ -76,9 +76,9 @@ void unmask(char* data, std::size_t size, const char* key) {
 
 }  // namespace
 
-std::string encode_frame(opcode op, std::string_view payload) {
-    const std::size_t size = payload.size();
-    char header[10];
+namespace {
+// Writes the header of a whole unmasked frame of `size` payload bytes; returns its length.
+std::size_t write_header(char (&header)[10], opcode op, std::size_t size) {
     std::size_t header_size = 2;
     header[0] = static_cast<char>(fin_bit | static_cast<std::uint8_t>(op));
     if (size < length_16) {
@@ -96,6 +96,14 @@ std::string encode_frame(opcode op, std::string_view payload) {
         }
         header_size = 10;
     }
+    return header_size;
+}
+}  // namespace
+
+std::string encode_frame(opcode op, std::string_view payload) {
+    const std::size_t size = payload.size();
+    char header[10];
+    const std::size_t header_size = write_header(header, op, size);
     std::string frame;
     frame.reserve(header_size + size);
     frame.append(header, header_size);
@@ -124,6 +132,13 @@ std::string encode_close(std::uint16_t code, std::string_view reason) {
 
 std::shared_ptr<const std::string> shared_text_frame(std::string_view payload) {
     return std::make_shared<const std::string>(encode_frame(opcode::text, payload));
+}
+
+std::shared_ptr<const std::string> share_as_text_frame(std::string&& payload) {
+    char header[10];
+    const std::size_t header_size = write_header(header, opcode::text, payload.size());
+    payload.insert(0, header, header_size);  // in place when the encoder left room
+    return std::make_shared<const std::string>(std::move(payload));
 }
 
 bool is_valid_utf8(std::string_view bytes) {

@@ -45,6 +45,8 @@ std::string encode_frame(opcode op, std::string_view payload);
 std::string encode_close(std::uint16_t code, std::string_view reason);
 // A text frame shared by every recipient of a broadcast.
 std::shared_ptr<const std::string> shared_text_frame(std::string_view payload);
+// The same, framing the text where it is (no copy when its capacity has room for the header).
+std::shared_ptr<const std::string> share_as_text_frame(std::string&& payload);
 
 // True when `bytes` is well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);

@@ -291,6 +291,19 @@ TEST_CASE("ws frames: shared_text_frame is the text frame of the payload") {
     const auto f = shared_text_frame("{\"type\":\"x\"}");
     REQUIRE(f != nullptr);
     CHECK(*f == encode_frame(opcode::text, "{\"type\":\"x\"}"));
+    // Framed in place: every length form, with and without room for the header.
+    for (std::size_t size :
+         std::initializer_list<std::size_t>{0, 1, 125, 126, 127, 65535, 65536, 70000}) {
+        CAPTURE(size);
+        std::string text(size, 'a');
+        if (size > 0) text.back() = 'z';
+        const std::string expected = encode_frame(opcode::text, text);
+        CHECK(*share_as_text_frame(std::string(text)) == expected);
+        std::string roomy;
+        roomy.reserve(size + 10);
+        roomy = text;
+        CHECK(*share_as_text_frame(std::move(roomy)) == expected);
+    }
 }
 
 TEST_CASE("ws frames: encode_close writes the code big-endian and fits the reason in 125 bytes") {

@@ -276,9 +276,6 @@ struct event_store::impl {
                  (mode.empty() ? std::string("nothing") : mode.front()) + ")");
         exec_or_throw("PRAGMA synchronous=FULL", "cannot set synchronous=FULL");
         exec_or_throw("PRAGMA foreign_keys=ON", "cannot enable foreign keys");
-        // Every room appends to its own leaf page: with SQLite's default 2 MB cache, 500 busy
-        // rooms already re-read their pages from the file on every commit.
-        exec_or_throw("PRAGMA cache_size=-65536", "cannot set the cache size");  // 64 MiB at most
         // A checkpoint copies each page changed since the last one once, however often it was
         // rewritten meanwhile: fewer, larger checkpoints copy far less (the WAL grows to 16 MB).
         exec_or_throw("PRAGMA wal_autocheckpoint=4000", "cannot set the checkpoint interval");

@@ -335,7 +335,8 @@ class websocket_session final : public connection,
             return;
         }
         const bool queued = push(std::move(frame));
-        unsent_pong_ = queued ? queue_.size() - 1 : no_pong;  // replaceable unless begun
+        // Replaceable unless begun.
+        unsent_pong_ = queued ? static_cast<std::uint32_t>(queue_.size() - 1) : no_pong;
     }
 
     // Writes `frame` now when nothing is queued before it (the usual case: no queue at all);
@@ -360,7 +361,7 @@ class websocket_session final : public connection,
         if (written == frame->size()) return false;
         queue_.clear();
         head_ = 0;
-        head_written_ = written;
+        head_written_ = static_cast<std::uint32_t>(written);  // less than the frame
         queued_bytes_ += frame->size();
         queue_.push_back(std::move(frame));
         wait_writable();
@@ -393,7 +394,7 @@ class websocket_session final : public connection,
             while (written > 0) {
                 const std::size_t left = queue_[head_]->size() - head_written_;
                 if (written < left) {
-                    head_written_ += written;
+                    head_written_ += static_cast<std::uint32_t>(written);
                     break;
                 }
                 written -= left;
@@ -416,8 +417,9 @@ class websocket_session final : public connection,
     void compact_queue() {
         if (head_ < 64 || head_ < queue_.size() / 2) return;
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
-        unsent_pong_ =
-            unsent_pong_ != no_pong && unsent_pong_ >= head_ ? unsent_pong_ - head_ : no_pong;
+        unsent_pong_ = unsent_pong_ != no_pong && unsent_pong_ >= head_
+                           ? static_cast<std::uint32_t>(unsent_pong_ - head_)
+                           : no_pong;
         head_ = 0;
     }
 
@@ -430,7 +432,7 @@ class websocket_session final : public connection,
 
     // Drops every frame not yet begun (one partly written must finish: the stream is framed).
     void drop_unsent() {
-        const std::size_t keep = head_ + (head_written_ > 0 ? 1 : 0);
+        const std::size_t keep = head_ + (head_written_ > 0 ? 1u : 0u);
         if (unsent_pong_ != no_pong && unsent_pong_ >= keep) unsent_pong_ = no_pong;
         while (queue_.size() > keep) {
             queued_bytes_ -= queue_.back()->size();
@@ -552,24 +554,26 @@ class websocket_session final : public connection,
     // about 100): one read per message. Larger ones are drained into the thread's buffer.
     std::array<char, 192> inbox_;
 
+    // Fields are ordered (and indices 32-bit) so that none pads: every byte here is paid by
+    // each idle connection (issue 6: at most 2 KB each).
     std::vector<shared_message> queue_;  // [head_, end): not yet written
-    std::size_t head_ = 0;
-    std::size_t head_written_ = 0;  // bytes of queue_[head_] already written
     std::size_t queued_bytes_ = 0;
-    bool waiting_writable_ = false;
-    static constexpr std::size_t no_pong = static_cast<std::size_t>(-1);
-    std::size_t unsent_pong_ = no_pong;                 // queue index of our latest pong
+    std::uint32_t head_ = 0;
+    std::uint32_t head_written_ = 0;  // bytes of queue_[head_] already written
+    static constexpr std::uint32_t no_pong = UINT32_MAX;
+    std::uint32_t unsent_pong_ = no_pong;               // queue index of our latest pong
     std::chrono::steady_clock::time_point give_up_at_;  // for a close frame stuck in the queue
-    bool wrote_ = false;  // bytes went out since the timer's last period
-
-    bool received_ = false;   // anything came in since the timer's last period
-    bool ping_sent_ = false;  // a keep-alive ping is waiting for traffic
-    bool moving_ = false;     // reading resumes on the room's strand
     struct pending_join {
         domain::role role_in_room;
         protocol::hello hello;
     };
     std::unique_ptr<pending_join> joining_;  // while moving: the join to make there
+
+    bool waiting_writable_ = false;
+    bool wrote_ = false;       // bytes went out since the timer's last period
+    bool received_ = false;    // anything came in since the timer's last period
+    bool ping_sent_ = false;   // a keep-alive ping is waiting for traffic
+    bool moving_ = false;      // reading resumes on the room's strand
     bool close_sent_ = false;  // a close frame is queued: nothing more is queued after it
     bool close_written_ = false;
     bool close_received_ = false;

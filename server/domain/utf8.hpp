@@ -13,6 +13,10 @@ namespace mockroom::domain {
 std::optional<std::u16string> utf8_to_utf16(std::string_view utf8);
 // A lone surrogate (never in a valid document) is written as U+FFFD.
 std::string utf16_to_utf8(std::u16string_view utf16);
+
+// One code point (at most U+10FFFF, not a surrogate) appended in each encoding.
+void append_utf8(std::string& out, char32_t code);
+void append_utf16(std::u16string& out, char32_t code);
 inline bool is_high_surrogate(char32_t unit) {
     return unit >= 0xD800 && unit <= 0xDBFF;
 }

@@ -15,6 +15,8 @@
 namespace mockroom::protocol {
 namespace {
 
+using domain::append_utf16;
+using domain::append_utf8;
 using domain::change_set;
 using domain::is_high_surrogate;
 using domain::is_low_surrogate;
@@ -42,35 +44,6 @@ bool is_digit(char c) {
 bool is_plain(char c) {
     const auto b = byte_of(c);
     return b >= 0x20 && b < 0x80 && c != '"' && c != '\\';
-}
-
-void append_utf16(std::u16string& out, char32_t code) {
-    if (code < 0x10000) {
-        out.push_back(static_cast<char16_t>(code));
-    } else {
-        code -= 0x10000;
-        out.push_back(static_cast<char16_t>(0xD800 + (code >> 10)));
-        out.push_back(static_cast<char16_t>(0xDC00 + (code & 0x3FFu)));
-    }
-}
-
-// The UTF-8 nlohmann writes for a \u escape.
-void append_utf8(std::string& out, char32_t code) {
-    if (code < 0x80) {
-        out.push_back(static_cast<char>(code));
-    } else if (code < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else if (code < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    }
 }
 
 // What a string's contents go to. Each gets: runs of plain bytes, single valid multi-byte UTF-8

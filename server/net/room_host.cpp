@@ -200,7 +200,8 @@ void room_host::append_to_store(std::vector<domain::journal_entry> journal, std:
     store_->append(
         id_, std::move(events),
         [weak = weak_from_this(), executor = executor_, ticket](std::optional<std::string> error) {
-            // On the store's writer thread: hand the answer to the room's executor.
+            // Where the store runs its callbacks (an io thread, or its writer thread): hand the
+            // answer to the room's executor.
             boost::asio::post(executor, [weak, ticket, error = std::move(error)] {
                 if (auto self = weak.lock()) self->on_stored(ticket, error);
             });

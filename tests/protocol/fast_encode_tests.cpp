@@ -185,15 +185,7 @@ char32_t random_scalar(random_engine& rng, bool multibyte = false) {
     }
 }
 
-void append_utf16(std::u16string& text, char32_t code) {
-    if (code < 0x10000) {
-        text.push_back(static_cast<char16_t>(code));
-    } else {
-        code -= 0x10000;
-        text.push_back(static_cast<char16_t>(0xd800 + (code >> 10)));
-        text.push_back(static_cast<char16_t>(0xdc00 + (code & 0x3ff)));
-    }
-}
+using mockroom::domain::append_utf16;
 
 std::string utf8_of(char32_t code) {
     std::u16string units;

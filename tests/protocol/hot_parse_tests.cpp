@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "domain/utf8.hpp"
 #include "protocol/change_json.hpp"
 #include "protocol/codec.hpp"
 
@@ -103,23 +104,7 @@ std::string printable(std::string_view text) {
 
 // ---- a generator of well-formed (or nearly) notes.push and cursor texts -------------------
 
-void append_utf8(std::string& out, char32_t code) {
-    if (code < 0x80) {
-        out.push_back(static_cast<char>(code));
-    } else if (code < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else if (code < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    }
-}
+using mockroom::domain::append_utf8;
 
 // Code points for texts: quotes, backslashes, controls, C1, the BMP's edges, astral ones.
 constexpr char32_t text_pool[] = {U'a',   U'b',   U'z',   U'A',   U'0',    U'9',    U' ',    U'"',

@@ -816,6 +816,63 @@ TEST_CASE("a version 1 database (no snapshots table) is upgraded in place, its d
     CHECK(again.load_room("a")->snapshot_seq == 2);
 }
 
+TEST_CASE("a version 2 database (events clustered by room) is upgraded to commit order, kept") {
+    temp_dir tmp;
+    const fs::path file = tmp.path() / "mockroom.db";
+    {
+        event_store store(tmp.path());
+        store.create_room(make_room("a"));
+        store.create_room(make_room("b"));
+        REQUIRE_FALSE(append_and_wait(store, "a", {"a0", "a1"}));
+        REQUIRE_FALSE(append_and_wait(store, "b", {"b0"}));
+        REQUIRE_FALSE(snapshot_and_wait(store, "a", "state after a1"));
+        REQUIRE_FALSE(append_and_wait(store, "a", {"a2"}));
+        REQUIRE_FALSE(append_and_wait(store, "b", {"b1", "b2"}));
+    }
+    // What mockroom 2 wrote: the events table clustered by (room, seq), user_version 2.
+    exec_sql(file, R"sql(
+        CREATE TABLE events_v2(
+            room TEXT NOT NULL REFERENCES rooms(id),
+            seq INTEGER NOT NULL CHECK(seq >= 0),
+            body TEXT NOT NULL,
+            PRIMARY KEY(room, seq)) WITHOUT ROWID;
+        INSERT INTO events_v2 SELECT room, seq, body FROM events;
+        DROP TABLE events;
+        ALTER TABLE events_v2 RENAME TO events;
+        PRAGMA user_version=2;)sql");
+    const auto events_sql = [&] {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(file.string().c_str(), &db) == SQLITE_OK);
+        sqlite3_stmt* stmt = nullptr;
+        REQUIRE(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_schema WHERE name = 'events'", -1,
+                                   &stmt, nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+        std::string sql(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+        sqlite3_finalize(stmt);
+        sqlite3_close(db);
+        return sql;
+    };
+    REQUIRE(events_sql().find("WITHOUT ROWID") != std::string::npos);
+    {
+        event_store store(tmp.path());
+        const auto a = store.load_room("a");
+        REQUIRE(a);
+        CHECK(a->snapshot == "state after a1");
+        CHECK(a->snapshot_seq == 2);
+        CHECK(a->events == std::vector<std::string>{"a2"});
+        CHECK(store.load_room("b")->events == std::vector<std::string>{"b0", "b1", "b2"});
+        // Numbering goes on where it was.
+        REQUIRE_FALSE(append_and_wait(store, "b", {"b3"}));
+        CHECK(store.integrity_check() == "ok");
+    }
+    const std::string upgraded = events_sql();
+    CHECK(upgraded.find("WITHOUT ROWID") == std::string::npos);
+    CHECK(upgraded.find("id INTEGER PRIMARY KEY") != std::string::npos);
+    event_store again(tmp.path());
+    CHECK(again.load_room("b")->events == std::vector<std::string>{"b0", "b1", "b2", "b3"});
+    CHECK(again.load_room("a")->events == std::vector<std::string>{"a2"});
+}
+
 TEST_CASE("commit interval: an idle store commits at once; appends soon after a commit share one") {
     temp_dir tmp;
     store_options options;
@@ -855,4 +912,149 @@ TEST_CASE(
     CHECK_FALSE(result);
     event_store reopened(tmp.path());
     CHECK(reopened.load_room("a")->events == std::vector<std::string>{"e0", "e1"});
+}
+
+namespace {
+
+// Polls `done` until it holds or `limit` has passed (a deadline, not a sleep the test relies on).
+template <class Condition>
+bool eventually(Condition done, std::chrono::seconds limit = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+std::uintmax_t size_or_zero(const fs::path& file) {
+    std::error_code ec;
+    const auto size = fs::file_size(file, ec);
+    return ec ? 0 : size;
+}
+
+// One round of appends: `per_room` events of about 3 KB to each room, one commit each (every
+// event spills to an overflow page, so a round writes at least two WAL frames per event).
+void append_round(event_store& store, const std::vector<std::string>& rooms, int round,
+                  int per_room) {
+    for (int e = 0; e < per_room; ++e) {
+        for (const auto& room : rooms) {
+            std::string body = room + "/" + std::to_string(round) + "/" + std::to_string(e) + "/";
+            body.resize(3000, static_cast<char>('a' + (round + e) % 26));
+            REQUIRE_FALSE(append_and_wait(store, room, {std::move(body)}));
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("checkpoints: a thread of their own copies the WAL back, and the WAL begins again") {
+    temp_dir tmp;
+    store_options options;
+    options.commit_interval = {};
+    options.checkpoint_pages = 50;
+    const std::vector<std::string> rooms{"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"};
+    constexpr int rounds = 16;
+    constexpr int per_room = 10;  // 80 events a round: over 160 WAL frames, checkpoint_pages 50
+    const fs::path wal = tmp.path() / "mockroom.db-wal";
+    std::uintmax_t largest_wal = 0;
+    {
+        event_store store(tmp.path(), options);
+        for (const auto& room : rooms) store.create_room(make_room(room));
+        for (int round = 0; round < rounds; ++round) {
+            append_round(store, rooms, round, per_room);
+            // Each round passes the threshold, so one more checkpoint completes once the
+            // writer is quiet (it may have completed already, beside the commits).
+            REQUIRE(eventually([&] {
+                return store.statistics().checkpoints >= static_cast<std::uint64_t>(round) + 1;
+            }));
+            largest_wal = std::max(largest_wal, size_or_zero(wal));
+        }
+        const auto stats = store.statistics();
+        // A completed checkpoint ends with a pass that no commit can interleave with, so the
+        // next commit finds the WAL copied and begins it again: after every round but the last.
+        CHECK(stats.wal_restarts >= rounds - 1);
+        CHECK(stats.appends == rooms.size() * rounds * per_room);
+        // What the rounds wrote is in the database file itself, not only in the WAL.
+        const std::uintmax_t written = rooms.size() * rounds * per_room * 3000;
+        CHECK(size_or_zero(tmp.path() / "mockroom.db") >= written);
+        // The WAL is reused. A commit of one event writes 2 to 6 frames of 4 KB + 24 bytes
+        // (table leaf, overflow page, index leaf, at times an interior page and page 1), and
+        // restarts come at least once a round, so it never holds more than about two rounds
+        // (bound: three rounds at 6 frames an event). Without restarts it would hold every
+        // frame: at least 2 an event.
+        constexpr std::uintmax_t frame = 4096 + 24;
+        const std::uintmax_t events_per_round = rooms.size() * per_room;
+        const std::uintmax_t bound = (3 * events_per_round * 6 + 50) * frame;
+        const std::uintmax_t without_restarts = rounds * events_per_round * 2 * frame;
+        REQUIRE(bound < without_restarts);
+        CHECK(largest_wal > 0);
+        CHECK(largest_wal < bound);
+        CHECK(store.integrity_check() == "ok");
+    }
+    event_store reopened(tmp.path());
+    for (const auto& room : rooms) {
+        const auto stored = reopened.load_room(room);
+        REQUIRE(stored);
+        REQUIRE(stored->events.size() == rounds * per_room);
+        for (int round = 0; round < rounds; ++round) {
+            for (int e = 0; e < per_room; ++e) {
+                const std::string& body =
+                    stored->events[static_cast<std::size_t>(round * per_room + e)];
+                CHECK(body.rfind(room + "/" + std::to_string(round) + "/" + std::to_string(e) + "/",
+                                 0) == 0);
+                CHECK(body.size() == 3000);
+            }
+        }
+    }
+}
+
+TEST_CASE("checkpoints: a reader in another process holding an old snapshot delays them only") {
+    temp_dir tmp;
+    store_options options;
+    options.commit_interval = {};
+    options.checkpoint_pages = 50;
+    const std::vector<std::string> rooms{"r0", "r1", "r2", "r3"};
+    event_store store(tmp.path(), options);
+    for (const auto& room : rooms) store.create_room(make_room(room));
+    append_round(store, rooms, 0, 1);  // about 20 WAL frames: no checkpoint yet
+
+    // Another connection (as `mockroom export` would be) opens a read transaction and keeps it.
+    sqlite3* reader = nullptr;
+    REQUIRE(sqlite3_open_v2((tmp.path() / "mockroom.db").c_str(), &reader, SQLITE_OPEN_READONLY,
+                            nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    const auto checkpoints_before = store.statistics().checkpoints;
+    const auto restarts_before = store.statistics().wal_restarts;
+    const auto attempts_before = store.statistics().checkpoint_attempts;
+
+    // Appends go on as usual; no checkpoint can complete past the reader's snapshot, and the
+    // WAL cannot begin again under it.
+    for (int round = 1; round <= 4; ++round) append_round(store, rooms, round, 5);
+    CHECK(store.statistics().checkpoints == checkpoints_before);
+    CHECK(store.statistics().wal_restarts == restarts_before);
+    CHECK(store.statistics().failures == 0);
+    // It tried, and never spun: at most one try per 50 new frames (80 commits of at most 6).
+    CHECK(eventually([&] { return store.statistics().checkpoint_attempts > attempts_before; }));
+    CHECK(store.statistics().checkpoint_attempts <= attempts_before + 80 * 6 / 50 + 1);
+
+    // The reader sees its snapshot: the first round only.
+    sqlite3_stmt* count = nullptr;
+    REQUIRE(sqlite3_prepare_v2(reader, "SELECT count(*) FROM events", -1, &count, nullptr) ==
+            SQLITE_OK);
+    REQUIRE(sqlite3_step(count) == SQLITE_ROW);
+    CHECK(sqlite3_column_int64(count, 0) == static_cast<std::int64_t>(rooms.size()));
+    sqlite3_finalize(count);
+
+    // Once it lets go, the next checkpoint completes (it is due 50 frames after the last try),
+    // and the commit after it begins the WAL again.
+    REQUIRE(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close_v2(reader);
+    append_round(store, rooms, 5, 10);
+    REQUIRE(eventually([&] { return store.statistics().checkpoints > checkpoints_before; }));
+    append_round(store, rooms, 6, 1);
+    CHECK(store.statistics().wal_restarts > restarts_before);
+    for (const auto& room : rooms) CHECK(store.load_room(room)->events.size() == 1 + 20 + 10 + 1);
+    CHECK(store.integrity_check() == "ok");
 }

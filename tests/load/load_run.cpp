@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "frame_scan.hpp"
@@ -128,7 +129,7 @@ class load_run final : public client_events {
         return scheduled_us >= window_start_us_ && scheduled_us < window_end_us_;
     }
     void run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
-    void read_server(std::optional<std::int64_t>& into, bool cpu);
+    void read_server_rss(std::optional<std::int64_t>& into);
 
     void plan_rooms();
     void create_rooms();
@@ -216,9 +217,9 @@ void load_run::run_until(const std::function<bool()>& done, std::chrono::millise
     io_.poll();  // let the cancelled wait complete while `check` is alive
 }
 
-void load_run::read_server(std::optional<std::int64_t>& into, bool cpu) {
+void load_run::read_server_rss(std::optional<std::int64_t>& into) {
     if (options_.server_pid <= 0) return;
-    into = cpu ? process_cpu_us(options_.server_pid) : process_rss_bytes(options_.server_pid);
+    into = process_rss_bytes(options_.server_pid);
     if (!into) {
         throw setup_error("cannot read /proc/" + std::to_string(options_.server_pid) +
                           " (is --server-pid the server's pid?)");
@@ -238,13 +239,13 @@ load_result load_run::run() {
     host_header_ = target.host + ":" + target.port;
 
     plan_rooms();
-    read_server(result_.server_rss_before, false);
+    read_server_rss(result_.server_rss_before);
     if (options_.mode == target_mode::mockroom) create_rooms();
     open_all_seats();
 
     if (options_.scenario == scenario_kind::idle) {
         run_until([] { return false; }, bounds_.settle);
-        read_server(result_.server_rss_after, false);
+        read_server_rss(result_.server_rss_after);
         run_until([] { return false; },
                   std::chrono::milliseconds(std::llround(options_.duration_s * 1000)));
         result_.window_s = options_.duration_s;
@@ -262,13 +263,36 @@ load_result load_run::run() {
     if (options_.scenario == scenario_kind::churn) schedule_churn();
 
     using std::chrono::milliseconds;
-    run_until([&] { return now_us() >= window_start_us_; }, milliseconds(INT32_MAX));
+    // The server's CPU is read at the window's edges by a thread of its own: this io loop is
+    // late when the generator is overloaded, and a late read shifts the window (reads made 10 s
+    // late, both after its end, once measured 0 µs for a server running flat out).
     std::optional<std::int64_t> cpu_start, cpu_end;
-    read_server(cpu_start, true);
-    run_until([&] { return now_us() >= window_end_us_; }, milliseconds(INT32_MAX));
-    read_server(cpu_end, true);
-    read_server(result_.server_rss_after, false);
-    if (cpu_start && cpu_end) result_.server_cpu_us = *cpu_end - *cpu_start;
+    std::int64_t cpu_read_late_us = 0;
+    {
+        std::jthread cpu_reader;
+        if (options_.server_pid > 0) {
+            cpu_reader = std::jthread([&] {
+                const auto read_at = [&](std::int64_t at_us) {
+                    std::this_thread::sleep_until(origin_ + std::chrono::microseconds(at_us));
+                    auto cpu = process_cpu_us(options_.server_pid);
+                    cpu_read_late_us = std::max(cpu_read_late_us, now_us() - at_us);
+                    return cpu;
+                };
+                cpu_start = read_at(window_start_us_);
+                cpu_end = read_at(window_end_us_);
+            });
+        }
+        run_until([&] { return now_us() >= window_end_us_; }, milliseconds(INT32_MAX));
+    }  // joins the reader
+    if (options_.server_pid > 0) {
+        if (!cpu_start || !cpu_end) {
+            throw setup_error("cannot read the CPU time of process " +
+                              std::to_string(options_.server_pid) + " (did the server exit?)");
+        }
+        result_.server_cpu_us = *cpu_end - *cpu_start;
+        result_.server_cpu_read_late_us = cpu_read_late_us;
+    }
+    read_server_rss(result_.server_rss_after);
     churn_timer_.cancel();
 
     // Every send is made by now; give deliveries in flight a little time.

@@ -78,6 +78,7 @@ struct load_result {
     histogram send_lag_us;     // how late the generator sent against its own schedule
 
     std::optional<std::int64_t> server_cpu_us;  // inside the window
+    std::int64_t server_cpu_read_late_us = 0;   // the later of the two reads, past its time
     std::optional<std::int64_t> server_rss_before;
     std::optional<std::int64_t> server_rss_after;
 

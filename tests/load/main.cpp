@@ -83,6 +83,7 @@ json result_json(const load_options& o, const load_result& r, const std::string&
         {"send_lag_max_us", r.send_lag_us.max()},
         {"send_lag_p99_us", r.send_lag_us.percentile(99)},
         {"server_cpu_us", optional_json(r.server_cpu_us)},
+        {"server_cpu_read_late_us", r.server_cpu_read_late_us},
         {"server_rss_before", optional_json(r.server_rss_before)},
         {"server_rss_after", optional_json(r.server_rss_after)},
         {"errors", r.errors},
@@ -228,7 +229,7 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     app.add_option("--server-pid", options.server_pid,
-                   "the server's pid: CPU (/proc/PID/stat) and RSS (/proc/PID/status)")
+                   "the server's pid: its CPU-time clock and RSS (/proc/PID/status)")
         ->check(CLI::PositiveNumber);
     app.add_option("--seed", options.seed, "random seed (phases, cursor positions, churn)")
         ->capture_default_str();

@@ -1,31 +1,18 @@
 #include "proc_stats.hpp"
 
-#include <unistd.h>
+#include <sys/types.h>
+#include <time.h>
 #include <fstream>
 #include <sstream>
 
 namespace mockroom::load {
 
 std::optional<std::int64_t> process_cpu_us(int pid) {
-    std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(file, line)) return std::nullopt;
-    // Field 2 is the command in parentheses and may hold spaces or ')': start after the last ')'.
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream fields(line.substr(close + 1));
-    std::string field;
-    std::int64_t utime = 0, stime = 0;
-    for (int number = 3; number <= 15 && fields >> field; ++number) {
-        if (number == 14) utime = std::stoll(field);
-        if (number == 15) {
-            stime = std::stoll(field);
-            const long ticks_per_second = sysconf(_SC_CLK_TCK);
-            if (ticks_per_second <= 0) return std::nullopt;
-            return (utime + stime) * 1'000'000 / ticks_per_second;
-        }
-    }
-    return std::nullopt;
+    clockid_t clock{};
+    if (pid <= 0 || clock_getcpuclockid(static_cast<pid_t>(pid), &clock) != 0) return std::nullopt;
+    timespec now{};
+    if (clock_gettime(clock, &now) != 0) return std::nullopt;
+    return static_cast<std::int64_t>(now.tv_sec) * 1'000'000 + now.tv_nsec / 1'000;
 }
 
 std::optional<std::int64_t> process_rss_bytes(int pid) {

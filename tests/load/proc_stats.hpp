@@ -1,4 +1,4 @@
-// The server's CPU time and resident memory, read from /proc/PID (Linux).
+// The server's CPU time and resident memory (Linux).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,10 @@
 
 namespace mockroom::load {
 
-// utime + stime (fields 14 and 15 of /proc/PID/stat) in microseconds.
+// The CPU time all threads of process `pid` have run, user and system, in microseconds: the
+// process's CPU-time clock (clock_getcpuclockid), which the scheduler keeps to the nanosecond.
+// (/proc/PID/stat's utime and stime are tick samples, scaled and held monotonic by the kernel:
+// coarse over a few seconds.)
 std::optional<std::int64_t> process_cpu_us(int pid);
 
 // VmRSS of /proc/PID/status in bytes.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs every test: C++ unit and loopback integration tests (under -Werror, then again
-# under AddressSanitizer + UBSan), the web client's unit tests, and the browser tests in
-# Debian's Chromium. Installs what is missing first.
+# under AddressSanitizer + UBSan, then under ThreadSanitizer), the web client's unit tests, and
+# the browser tests in Debian's Chromium. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +20,8 @@ echo "   (not the web client's unit tests, nor the benchmark's smoke run)"
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan -j "$jobs"
 ctest --preset asan-ubsan -j "$jobs" --label-exclude 'web|bench'
+
+echo "== tsan preset: the C++ tests and the browser tests against a server under ThreadSanitizer"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs"
+ctest --preset tsan -j "$jobs" --label-exclude 'web|bench'

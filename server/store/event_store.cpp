@@ -9,7 +9,8 @@
 //     -- in commit order: a commit writes its events into the last page or two, whatever rooms
 //     -- they belong to; only the small (room, seq) index entries land on one page per room.
 //     -- Clustered by room (version 2), every room in a commit cost a 4 KB page of its own: at
-//     -- 300 busy rooms 2.7 times the CPU per durable append and 4 times the p99 (store bench).
+//     -- 300 busy rooms 1.7 times the CPU per durable append and 2.5 to 4 times the p99 (store
+//     -- bench, docs/performance.md).
 //   snapshots(room TEXT PRIMARY KEY REFERENCES rooms(id), seq INTEGER, body TEXT) WITHOUT ROWID
 //     -- the room's latest snapshot: its state after events 0 .. seq-1 (events are all kept)
 //

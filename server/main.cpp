@@ -88,6 +88,13 @@ int main(int argc, char** argv) {
                    "gathers more edits per commit (0: commit as soon as anything is queued)")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));
+    std::int64_t max_commit_interval_us = config.store_max_commit_interval.count();
+    app.add_option("--max-commit-interval-us", max_commit_interval_us,
+                   "under load the commit interval grows with the rate of edits (1 ms at 1,500 "
+                   "a second, in proportion above), up to this many microseconds (at or below "
+                   "--commit-interval-us: a fixed interval)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));
     app.add_option("--snapshot-every", config.bounds.snapshot_every_events,
                    "events between two snapshots of a room (a restart replays at most this many "
                    "per room)")
@@ -154,6 +161,7 @@ int main(int argc, char** argv) {
         config.data_dir = data_dir;
     }
     config.store_commit_interval = std::chrono::microseconds(commit_interval_us);
+    config.store_max_commit_interval = std::chrono::microseconds(max_commit_interval_us);
     raise_open_file_limit();
     while (!config.public_url.empty() && config.public_url.back() == '/')
         config.public_url.pop_back();

@@ -28,6 +28,7 @@ std::unique_ptr<store::event_store> open_store(const server_config& config,
         store::store_options options;
         options.max_page_count = config.store_max_page_count;
         options.commit_interval = config.store_commit_interval;
+        options.max_commit_interval = config.store_max_commit_interval;
         // One hand-over per commit; each room host's callback then posts to its room.
         options.run_callbacks = [&context](std::function<void()> call_all) {
             asio::post(context, std::move(call_all));

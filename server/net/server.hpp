@@ -24,7 +24,8 @@ struct server_config {
     // Where the database lives (DIR/mockroom.db). Empty: rooms live in memory only (tests).
     std::filesystem::path data_dir;
     std::int64_t store_max_page_count = 0;  // > 0: cap the database (tests: a full disk)
-    std::chrono::microseconds store_commit_interval{1000};  // see store::store_options
+    std::chrono::microseconds store_commit_interval{1000};      // see store::store_options
+    std::chrono::microseconds store_max_commit_interval{4000};  // under load; see there too
     limits bounds;
 };
 

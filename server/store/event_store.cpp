@@ -36,6 +36,7 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -224,7 +225,8 @@ struct event_store::impl {
     bool checkpointer_stopping = false;
 
     std::thread writer;
-    std::chrono::microseconds commit_interval{0};
+    store_options interval_options;  // commit_interval and how it grows
+    std::atomic<std::int64_t> commit_interval_now_us{0};
     std::function<void(std::function<void()>)> run_callbacks;
 
     // --- errors -----------------------------------------------------------------------------
@@ -671,7 +673,11 @@ struct event_store::impl {
     }
 
     void run() {
-        auto last_commit = std::chrono::steady_clock::now() - commit_interval;
+        using std::chrono::steady_clock;
+        auto commit_interval = interval_options.commit_interval;
+        auto last_commit = steady_clock::now() - commit_interval;
+        auto last_gathered = steady_clock::now();
+        append_rate rate;
         for (;;) {
             std::vector<pending> batch;
             {
@@ -684,7 +690,12 @@ struct event_store::impl {
                 wake.wait_until(lock, last_commit + commit_interval, [&] { return stopping; });
                 batch.swap(queue);
             }
-            last_commit = std::chrono::steady_clock::now();
+            last_commit = steady_clock::now();
+            rate.add(batch.size(), std::chrono::duration_cast<std::chrono::microseconds>(
+                                       last_commit - last_gathered));
+            last_gathered = last_commit;
+            commit_interval = commit_interval_for(rate.per_second(), interval_options);
+            commit_interval_now_us.store(commit_interval.count(), std::memory_order_relaxed);
             std::vector<outcome> outcomes(batch.size());
             try {
                 write(batch, outcomes);
@@ -862,7 +873,10 @@ event_store::event_store(const std::filesystem::path& dir, store_options options
     impl_->dir = dir;
     impl_->file = dir / database_name;
     impl_->file_text = impl_->file.string();
-    impl_->commit_interval = options.commit_interval;
+    impl_->interval_options.commit_interval = options.commit_interval;
+    impl_->interval_options.max_commit_interval = options.max_commit_interval;
+    impl_->interval_options.commit_interval_rate = options.commit_interval_rate;
+    impl_->commit_interval_now_us = options.commit_interval.count();
     impl_->run_callbacks = options.run_callbacks;
     impl_->open(options);
     if (options.checkpoint_in_background)
@@ -1009,7 +1023,28 @@ store_statistics event_store::statistics() const {
     s.checkpoint_attempts = impl_->checkpoint_attempts.load();
     s.checkpoints = impl_->checkpoints.load();
     s.wal_restarts = impl_->wal_restarts.load();
+    s.commit_interval = std::chrono::microseconds(impl_->commit_interval_now_us.load());
     return s;
+}
+
+std::chrono::microseconds commit_interval_for(double appends_per_second,
+                                              const store_options& options) {
+    const auto shortest = options.commit_interval;
+    const auto longest = std::max(options.max_commit_interval, shortest);
+    if (!(appends_per_second > 0) || !(options.commit_interval_rate > 0)) return shortest;
+    const double us = appends_per_second / options.commit_interval_rate * 1000.0;
+    if (!(us < static_cast<double>(longest.count()))) return longest;  // also NaN, infinity
+    return std::max(shortest, std::chrono::microseconds(static_cast<std::int64_t>(us)));
+}
+
+void append_rate::add(std::size_t appends, std::chrono::microseconds since_previous) {
+    // An exponential average of a stream of events: the weight of the past decays with time,
+    // not with the number of samples, so a burst gathered in one commit counts as much as the
+    // same appends spread over many.
+    const double dt_us = std::max(1.0, static_cast<double>(since_previous.count()));
+    const double keep = std::exp(-dt_us / time_constant_us_);
+    const double sample = static_cast<double>(appends) * 1e6 / dt_us;
+    per_second_ = keep * per_second_ + (1.0 - keep) * sample;
 }
 
 }  // namespace mockroom::store

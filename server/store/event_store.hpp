@@ -52,6 +52,14 @@ struct store_options {
     // once; a busy one trades at most this much latency for far fewer fsyncs (each fsync is a
     // disk flush and, on a VM, exits to the hypervisor). 0: commit as soon as anything is queued.
     std::chrono::microseconds commit_interval{1000};
+    // Under load the interval grows with the rate of appends: 1 ms at commit_interval_rate
+    // appends a second, in proportion above it, up to max_commit_interval. A commit's cost is
+    // mostly fixed (the flush and its wake-ups), and the more appends arrive, the more their
+    // own handling needs the CPU those commits take; each append waits a little longer, but
+    // fewer commits leave the core to the work they serve (measured: docs/performance.md).
+    // max_commit_interval at or below commit_interval: a fixed interval.
+    std::chrono::microseconds max_commit_interval{4000};
+    double commit_interval_rate = 1500;
     // A checkpoint (copying the WAL back into the database file, so the WAL can start over)
     // runs once this many WAL pages are not yet copied. It runs on a thread and connection of
     // its own: done inside a commit, as SQLite does by default, it held every waiting
@@ -76,6 +84,25 @@ struct store_statistics {
     std::uint64_t checkpoint_attempts = 0;  // checkpoints begun
     std::uint64_t checkpoints = 0;          // checkpoints completed (the WAL wholly copied back)
     std::uint64_t wal_restarts = 0;         // times a commit began the WAL again from its start
+    std::chrono::microseconds commit_interval{0};  // the interval now (it grows with the load)
+};
+
+// The commit interval for appends arriving at `appends_per_second` (see store_options).
+std::chrono::microseconds commit_interval_for(double appends_per_second,
+                                              const store_options& options);
+
+// The rate at which appends arrive, averaged exponentially over about `time_constant`. The
+// writer adds what each commit gathered and the time since the previous one.
+class append_rate {
+  public:
+    explicit append_rate(std::chrono::microseconds time_constant = std::chrono::milliseconds(100))
+        : time_constant_us_(static_cast<double>(time_constant.count())) {}
+    void add(std::size_t appends, std::chrono::microseconds since_previous);
+    double per_second() const { return per_second_; }
+
+  private:
+    double time_constant_us_;
+    double per_second_ = 0;
 };
 
 class event_store {

@@ -38,7 +38,8 @@ mkdir -p "$work/web" && echo '<!doctype html><title>t</title>' >"$work/web/index
 # --help lists every flag.
 help=$("$bin" --help)
 for flag in --host --port --banks --web --data --public-url --threads --max-rooms \
-    --messages-per-second --rooms-per-minute --in-memory --snapshot-every --commit-interval-us; do
+    --messages-per-second --rooms-per-minute --in-memory --snapshot-every --commit-interval-us \
+    --max-commit-interval-us; do
     check "--help lists $flag" grep -q -- "$flag" <<<"$help"
 done
 
@@ -167,7 +168,8 @@ check "the open room is still there" test $? -eq 0
 check "the database is intact" bash -c "sqlite3 '$work/data/mockroom.db' 'PRAGMA integrity_check' | grep -qx ok"
 
 # Store and benchmark flags: bad values refused before anything starts; --in-memory writes nothing.
-for bad in "--commit-interval-us -1" "--commit-interval-us 2000000" "--snapshot-every 0" "--snapshot-every x"; do
+for bad in "--commit-interval-us -1" "--commit-interval-us 2000000" "--max-commit-interval-us -1" \
+    "--max-commit-interval-us 2000000" "--max-commit-interval-us x" "--snapshot-every 0" "--snapshot-every x"; do
     # shellcheck disable=SC2086  # the flag and its value, split on purpose
     "$bin" --port 0 --web "$work/web" --data "$work/flags-data" $bad >/dev/null 2>&1
     check "refused: $bad" test $? -ne 0

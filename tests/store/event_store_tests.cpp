@@ -6,11 +6,13 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -947,6 +949,118 @@ void append_round(event_store& store, const std::vector<std::string>& rooms, int
 }
 
 }  // namespace
+
+TEST_CASE("commit interval: grows in proportion to the rate of appends, within its bounds") {
+    using us = std::chrono::microseconds;
+    store_options o;
+    o.commit_interval = us(1000);
+    o.max_commit_interval = us(4000);
+    o.commit_interval_rate = 1500;  // 1 ms at 1,500 appends a second
+    CHECK(commit_interval_for(0, o) == us(1000));
+    CHECK(commit_interval_for(1000, o) == us(1000));  // light load: never below the interval
+    CHECK(commit_interval_for(1500, o) == us(1000));
+    CHECK(commit_interval_for(3000, o) == us(2000));
+    CHECK(commit_interval_for(4500, o) == us(3000));
+    CHECK(commit_interval_for(6000, o) == us(4000));
+    CHECK(commit_interval_for(1e12, o) == us(4000));
+    CHECK(commit_interval_for(std::numeric_limits<double>::infinity(), o) == us(4000));
+    CHECK(commit_interval_for(std::numeric_limits<double>::quiet_NaN(), o) == us(1000));
+    CHECK(commit_interval_for(-5, o) == us(1000));
+
+    store_options fixed = o;  // a bound at or below the interval: it does not grow
+    fixed.max_commit_interval = us(500);
+    CHECK(commit_interval_for(1e6, fixed) == us(1000));
+    store_options wide = o;  // nor is a wide interval ever shortened
+    wide.commit_interval = std::chrono::seconds(3);
+    CHECK(commit_interval_for(1e6, wide) == std::chrono::seconds(3));
+    store_options no_rate = o;
+    no_rate.commit_interval_rate = 0;
+    CHECK(commit_interval_for(1e6, no_rate) == us(1000));
+    store_options from_zero = o;  // commit at once when light, gather when busy
+    from_zero.commit_interval = us(0);
+    CHECK(commit_interval_for(0, from_zero) == us(0));
+    CHECK(commit_interval_for(750, from_zero) == us(500));
+}
+
+TEST_CASE("append rate: an average over time, however the appends were gathered") {
+    using std::chrono::milliseconds;
+    append_rate one_by_one(milliseconds(100));
+    append_rate gathered(milliseconds(100));
+    for (int i = 0; i < 1000; ++i) one_by_one.add(2, milliseconds(1));  // 2,000 a second
+    for (int i = 0; i < 250; ++i) gathered.add(8, milliseconds(4));     // the same, 4 ms apart
+    CHECK(one_by_one.per_second() == Approx(2000).epsilon(0.01));
+    CHECK(gathered.per_second() == Approx(2000).epsilon(0.01));
+
+    // A second of nothing, then one append: the old rate is forgotten.
+    one_by_one.add(1, std::chrono::seconds(1));
+    CHECK(one_by_one.per_second() < 2);
+    // A burst in no time at all is a high rate, not a division by zero.
+    gathered.add(50, std::chrono::microseconds(0));
+    CHECK(std::isfinite(gathered.per_second()));
+    CHECK(gathered.per_second() > 2000);
+}
+
+TEST_CASE(
+    "commit interval: a flood of appends lengthens it to its bound; single appends shorten "
+    "it again") {
+    using us = std::chrono::microseconds;
+    using std::chrono::milliseconds;
+    using std::chrono::steady_clock;
+    temp_dir tmp;
+    store_options options;
+    options.commit_interval = us(1000);
+    options.max_commit_interval = us(5000);  // reached at 7,500 appends a second
+    event_store store(tmp.path(), options);
+    store.create_room(make_room("a"));
+    CHECK(store.statistics().commit_interval == us(1000));
+
+    // 20 appends a millisecond (20,000 a second), on a schedule: small commits, each quick,
+    // so that only the interval keeps them apart.
+    std::atomic<std::uint64_t> durable{0};
+    std::atomic<std::uint64_t> failed{0};
+    std::uint64_t issued = 0;
+    const auto flood_start = steady_clock::now();
+    std::int64_t ticks = 0;
+    const auto flood_until = [&](auto done) {
+        while (!done()) {
+            std::this_thread::sleep_until(flood_start + milliseconds(ticks++));
+            for (int i = 0; i < 20; ++i, ++issued) {
+                store.append(
+                    "a", {"e" + std::to_string(issued)},
+                    [&](std::optional<std::string> error) { ++(error ? failed : durable); });
+            }
+        }
+    };
+    const auto deadline = steady_clock::now() + std::chrono::seconds(30);
+    flood_until([&] {
+        return store.statistics().commit_interval == us(5000) || steady_clock::now() > deadline;
+    });
+    REQUIRE(store.statistics().commit_interval == us(5000));
+
+    // The writer keeps to it: while the flood goes on, at most one commit starts per 5 ms (an
+    // upper bound: a slow machine commits less often, never more).
+    const auto commits_before = store.statistics().commits;
+    const auto measured_from = steady_clock::now();
+    flood_until([&] { return steady_clock::now() - measured_from > milliseconds(300); });
+    const auto commits_during = store.statistics().commits - commits_before;
+    const auto measured_ms =
+        std::chrono::duration_cast<milliseconds>(steady_clock::now() - measured_from).count();
+    CHECK(store.statistics().commit_interval == us(5000));
+    CHECK(commits_during <= static_cast<std::uint64_t>(measured_ms / 5 + 3));
+    REQUIRE(eventually([&] { return durable + failed == issued; }));
+    CHECK(failed == 0);
+
+    // One append at a time, each once the one before is durable: the rate falls, and with it
+    // the interval, back to its shortest.
+    std::uint64_t singles = 0;
+    const bool shortened = eventually([&] {
+        ++singles;
+        return !append_and_wait(store, "a", {"single"}) &&
+               store.statistics().commit_interval == us(1000);
+    });
+    CHECK(shortened);
+    CHECK(store.load_room("a")->events.size() == issued + singles);
+}
 
 TEST_CASE("checkpoints: a thread of their own copies the WAL back, and the WAL begins again") {
     temp_dir tmp;

@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));
     std::int64_t max_commit_interval_us = config.store_max_commit_interval.count();
     app.add_option("--max-commit-interval-us", max_commit_interval_us,
-                   "under load the commit interval grows with the rate of edits (1 ms at 1,500 "
-                   "a second, in proportion above), up to this many microseconds (at or below "
+                   "under load the commit interval grows with the rate of edits (in proportion "
+                   "above 1,500 a second), up to this many microseconds (at or below "
                    "--commit-interval-us: a fixed interval)")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));

@@ -1031,8 +1031,11 @@ std::chrono::microseconds commit_interval_for(double appends_per_second,
                                               const store_options& options) {
     const auto shortest = options.commit_interval;
     const auto longest = std::max(options.max_commit_interval, shortest);
-    if (!(appends_per_second > 0) || !(options.commit_interval_rate > 0)) return shortest;
-    const double us = appends_per_second / options.commit_interval_rate * 1000.0;
+    // A zero interval stays zero: "commit as soon as anything is queued" at any load.
+    if (shortest.count() <= 0 || !(appends_per_second > 0) || !(options.commit_interval_rate > 0))
+        return shortest;
+    const double us =
+        static_cast<double>(shortest.count()) * appends_per_second / options.commit_interval_rate;
     if (!(us < static_cast<double>(longest.count()))) return longest;  // also NaN, infinity
     return std::max(shortest, std::chrono::microseconds(static_cast<std::int64_t>(us)));
 }

@@ -52,12 +52,13 @@ struct store_options {
     // once; a busy one trades at most this much latency for far fewer fsyncs (each fsync is a
     // disk flush and, on a VM, exits to the hypervisor). 0: commit as soon as anything is queued.
     std::chrono::microseconds commit_interval{1000};
-    // Under load the interval grows with the rate of appends: 1 ms at commit_interval_rate
-    // appends a second, in proportion above it, up to max_commit_interval. A commit's cost is
-    // mostly fixed (the flush and its wake-ups), and the more appends arrive, the more their
-    // own handling needs the CPU those commits take; each append waits a little longer, but
-    // fewer commits leave the core to the work they serve (measured: docs/performance.md).
-    // max_commit_interval at or below commit_interval: a fixed interval.
+    // Under load the interval grows with the rate of appends: commit_interval up to
+    // commit_interval_rate appends a second, in proportion above it, up to max_commit_interval.
+    // A commit's cost is mostly fixed (the flush and its wake-ups), and the more appends arrive,
+    // the more their own handling needs the CPU those commits take; each append waits a little
+    // longer, but fewer commits leave the core to the work they serve (measured:
+    // docs/performance.md). max_commit_interval at or below commit_interval: a fixed interval;
+    // a zero commit_interval does not grow.
     std::chrono::microseconds max_commit_interval{4000};
     double commit_interval_rate = 1500;
     // A checkpoint (copying the WAL back into the database file, so the WAL can start over)

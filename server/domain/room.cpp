@@ -534,7 +534,7 @@ outcome room::leave_room(connection_id c) {
     outcome out;
     drop_cursors(participants_[index].id, out);
     journal_.push_back(participant_left{participants_[index].id});
-    std::erase_if(seat_of_connection_, [&](const auto& seat) {
+    erase_if(seat_of_connection_, [&](const auto& seat) {
         if (seat.second != index) return false;
         cursor_budgets_.erase(seat.first);
         return true;

@@ -8,13 +8,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
 #include "domain/bank.hpp"
 #include "domain/basics.hpp"
 #include "domain/document.hpp"
+#include "domain/flat_map.hpp"
 #include "domain/limits.hpp"
 #include "domain/rate_limit.hpp"
 #include "domain/timer.hpp"
@@ -381,7 +381,7 @@ class room {
     const limits& bounds_;
     std::vector<participant> participants_;
     std::vector<pushed_question> history_;
-    std::unordered_map<connection_id, std::size_t> seat_of_connection_;  // -> participants_ index
+    flat_map<connection_id, std::size_t> seat_of_connection_;  // -> participants_ index
     int next_participant_number_ = 1;
 
     collab_document shared_notes_;
@@ -392,8 +392,8 @@ class room {
         cursor_ranges ranges;
     };
     // participant id -> cursor, per document
-    std::unordered_map<std::string, placed_cursor> cursors_[2];
-    std::unordered_map<connection_id, token_bucket> cursor_budgets_;
+    flat_map<std::string, placed_cursor> cursors_[2];
+    flat_map<connection_id, token_bucket> cursor_budgets_;
 
     countdown interview_timer_;
     countdown question_timer_;

@@ -291,7 +291,7 @@ void room_host::fall_back_to_store(std::uint64_t failed_ticket, const std::strin
 }
 
 void room_host::close_unseated() {
-    std::erase_if(members_, [this](auto& entry) {
+    erase_if(members_, [this](auto& entry) {
         if (room_->role_of(entry.first)) return false;
         if (auto socket = entry.second.socket.lock()) socket->close_after_flush(1000, "left");
         return true;

@@ -11,9 +11,9 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "domain/flat_map.hpp"
 #include "domain/room.hpp"
 #include "net/connection.hpp"
 #include "net/tokens.hpp"
@@ -117,7 +117,7 @@ class room_host : public std::enable_shared_from_this<room_host> {
     const role_tokens tokens_;
     std::optional<domain::room> room_;  // always set; re-made when falling back to the store
     store::event_store* const store_;
-    std::unordered_map<domain::connection_id, member> members_;
+    domain::flat_map<domain::connection_id, member> members_;  // in connection order
     std::vector<held_outcome> held_;  // in ticket order (a deque's first block costs 576 B)
     std::uint64_t next_ticket_ = 1;
     std::size_t events_since_snapshot_ = 0;

@@ -52,7 +52,11 @@ TEST_CASE("flat map: lookups, insertion in key order, erasure") {
     CHECK(contents(map) ==
           std::vector<std::pair<std::uint64_t, std::string>>{{10, "TEN"}, {30, "thirty"}});
 
-    auto next = map.erase(map.find(10));
+    map[20] = "twenty";
+    auto next = map.erase(map.find(20));  // from the middle: the next one follows
+    REQUIRE(next != map.end());
+    CHECK(next->first == 30);
+    next = map.erase(map.find(10));
     REQUIRE(next != map.end());
     CHECK(next->first == 30);
 
@@ -66,6 +70,8 @@ TEST_CASE("flat map: lookups, insertion in key order, erasure") {
     const auto& read_only = map;
     CHECK(read_only.at(2) == "two");
     CHECK(read_only.find(2)->second == "two");
+    CHECK(read_only.find(30)->second == "thirty");  // not the first entry
+    CHECK(read_only.find(31) == read_only.end());
     CHECK_THROWS_AS(read_only.at(3), std::out_of_range);
     map.clear();
     CHECK(map.empty());

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libboost1.81-dev nlohmann-json3-dev libsqlite3-dev libssl-dev
-          libcli11-dev catch2 nodejs npm)
+          liburing-dev libcli11-dev catch2 nodejs npm)
 if [[ "${1:-}" == "--tests" ]]; then
     packages+=(chromium curl sqlite3)  # sqlite3: the crash harness checks the database with it
 fi

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "net/send_batch.hpp"
 #include "net/server_clock.hpp"
 #include "net/ws_frames.hpp"
 #include "protocol/journal_json.hpp"
@@ -74,7 +75,6 @@ namespace {
 // Timers typed on the context's executor cost less than on any_io_executor (a room has two);
 // their handlers are bound to the room's strand.
 boost::asio::io_context::executor_type context_executor(const boost::asio::any_io_executor& ex) {
-    using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
     if (const auto* strand = ex.target<strand_type>()) return strand->get_inner_executor();
     if (const auto* plain = ex.target<boost::asio::io_context::executor_type>()) return *plain;
     throw std::invalid_argument("a room runs on an io_context or on a strand of one");
@@ -122,7 +122,6 @@ void room_host::report(domain::role reader, protocol::report_format format,
 
 template <class Work>
 void room_host::run_on_room(Work&& work) {
-    using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
     const auto* strand = executor_.target<strand_type>();
     if (strand != nullptr && strand->running_in_this_thread()) return work();
     boost::asio::post(executor_, std::forward<Work>(work));
@@ -228,6 +227,9 @@ void room_host::snapshot_if_due() {
 }
 
 void room_host::on_stored(std::uint64_t ticket, std::optional<std::string> error) {
+    // The outcomes this releases go to the room's sockets together (send_batch.hpp).
+    std::optional<send_batch::scope> batch;
+    if (const auto* strand = executor_.target<strand_type>()) batch.emplace(*strand);
     if (error) {
         fall_back_to_store(ticket, *error);
         return;

@@ -28,6 +28,7 @@
 
 #include "domain/rate_limit.hpp"
 #include "net/room_host.hpp"
+#include "net/send_batch.hpp"
 #include "net/server_clock.hpp"
 #include "net/sessions.hpp"
 #include "net/ws_frames.hpp"
@@ -41,7 +42,6 @@ namespace asio = boost::asio;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
-using strand_type = asio::strand<asio::io_context::executor_type>;
 // Typed on the context's executor rather than any_io_executor: 40 bytes less each, per socket.
 using lean_socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
 using lean_timer = asio::basic_waitable_timer<std::chrono::steady_clock,
@@ -80,6 +80,7 @@ struct exact_allocator {
 };
 
 class websocket_session final : public connection,
+                                public batched_socket,
                                 public std::enable_shared_from_this<websocket_session> {
   public:
     websocket_session(lean_socket socket, strand_type executor, server_state& state)
@@ -161,6 +162,8 @@ class websocket_session final : public connection,
     void on_read(error_code ec, std::size_t bytes) {
         if (gone_) return;
         if (ec) return end(ec);
+        // What these messages send (a room's fan-out, the author's echo) goes out together.
+        const send_batch::scope batch(executor_);
         if (!consume({inbox_.data(), bytes})) return after_reading_stopped();
         // The inline buffer filled: more is likely waiting. Drain it (bounded, so one busy
         // socket does not starve the others) before waiting again.
@@ -288,6 +291,7 @@ class websocket_session final : public connection,
     void settle_on_room_strand() {
         moving_ = false;
         if (gone_) return;
+        const send_batch::scope batch(executor_);
         timer_.reset();  // the hello deadline is met; the room drives keep-alive now
         auto join = std::move(*joining_);
         joining_.reset();  // frees it: a session keeps nothing of its hello
@@ -304,6 +308,10 @@ class websocket_session final : public connection,
     void enqueue(shared_message frame) {
         if (close_sent_ || gone_) return;
         // One frame always fits an empty queue, so a bound below a welcome still works.
+        if (in_batch_ && !waiting_writable_ &&
+            queued_bytes_ + frame->size() > state_.bounds.max_queued_bytes) {
+            flush();  // frames waiting for the batch are not backpressure: write them now
+        }
         if (head_ < queue_.size() &&
             queued_bytes_ + frame->size() > state_.bounds.max_queued_bytes) {
             // Never drop an ordered message silently: close, and the client resyncs on reconnect.
@@ -339,14 +347,27 @@ class websocket_session final : public connection,
         unsent_pong_ = queued ? static_cast<std::uint32_t>(queue_.size() - 1) : no_pong;
     }
 
-    // Writes `frame` now when nothing is queued before it (the usual case: no queue at all);
-    // what the kernel does not take waits in the queue for writability. True when (part of)
-    // it was queued. The queue is never non-empty without a wait for writability.
+    // Writes `frame` now when nothing is queued before it (the usual case: no queue at all),
+    // or at the end of the handler when a send batch is open on this strand; what the kernel
+    // does not take waits in the queue for writability. True when (part of) it was queued.
+    // The queue is never non-empty without a wait for writability or a batch to send it.
     bool push(shared_message frame) {
         if (gone_) return false;
         if (head_ < queue_.size()) {
             queued_bytes_ += frame->size();
             queue_.push_back(std::move(frame));
+            return true;
+        }
+        if (auto* batch = send_batch::open_for(executor_)) {
+            queue_.clear();
+            head_ = 0;
+            head_written_ = 0;
+            queued_bytes_ += frame->size();
+            queue_.push_back(std::move(frame));
+            if (!in_batch_) {
+                in_batch_ = true;
+                batch->add(shared_from_this());
+            }
             return true;
         }
         error_code ec;
@@ -390,20 +411,7 @@ class websocket_session final : public connection,
                 return wait_writable();
             }
             if (ec) return end(ec);
-            wrote_ = wrote_ || written > 0;
-            while (written > 0) {
-                const std::size_t left = queue_[head_]->size() - head_written_;
-                if (written < left) {
-                    head_written_ += static_cast<std::uint32_t>(written);
-                    break;
-                }
-                written -= left;
-                queued_bytes_ -= queue_[head_]->size();
-                queue_[head_].reset();
-                ++head_;
-                head_written_ = 0;
-            }
-            compact_queue();
+            take_written(written);
         }
         std::vector<shared_message>().swap(queue_);  // used only under backpressure: let it go
         head_ = 0;
@@ -412,6 +420,59 @@ class websocket_session final : public connection,
         if (close_sent_) on_close_written();
     }
 
+    // Takes `written` bytes off the front of the queue.
+    void take_written(std::size_t written) {
+        wrote_ = wrote_ || written > 0;
+        while (written > 0) {
+            const std::size_t left = queue_[head_]->size() - head_written_;
+            if (written < left) {
+                head_written_ += static_cast<std::uint32_t>(written);
+                break;
+            }
+            written -= left;
+            queued_bytes_ -= queue_[head_]->size();
+            queue_[head_].reset();
+            ++head_;
+            head_written_ = 0;
+        }
+        compact_queue();
+    }
+
+    // ---- the send batch (send_batch.hpp): called once per batch the session joined ----
+
+  public:
+    int batch_descriptor() override { return socket_.native_handle(); }
+
+    std::size_t batch_gather(std::span<iovec> out) override {
+        in_batch_ = false;
+        if (gone_ || waiting_writable_) return 0;
+        std::size_t count = 0;
+        for (std::size_t i = head_; i < queue_.size() && count < out.size(); ++i) {
+            const std::string& frame = *queue_[i];
+            const std::size_t skip = i == head_ ? head_written_ : 0;
+            // iovec's base is not const; the kernel only reads it for a send.
+            out[count++] = {const_cast<char*>(frame.data() + skip), frame.size() - skip};
+        }
+        return count;
+    }
+
+    void batch_sent(long result) override {
+        if (gone_ || waiting_writable_) return;
+        if (result == -EAGAIN || result == -EWOULDBLOCK) return wait_writable();  // buffer full
+        if (result < 0) {
+            return end(error_code(static_cast<int>(-result), asio::error::get_system_category()));
+        }
+        take_written(static_cast<std::size_t>(result));
+        flush();  // what did not fit in the request, if anything; then the queue is let go
+    }
+
+    void batch_write_alone() override {
+        in_batch_ = false;
+        if (gone_ || waiting_writable_) return;
+        flush();
+    }
+
+  private:
     // Drops the written prefix once it is most of the queue, so a reader that stays slightly
     // behind does not grow the vector forever.
     void compact_queue() {
@@ -570,6 +631,7 @@ class websocket_session final : public connection,
     std::unique_ptr<pending_join> joining_;  // while moving: the join to make there
 
     bool waiting_writable_ = false;
+    bool in_batch_ = false;    // joined the open send batch: it writes the queue
     bool wrote_ = false;       // bytes went out since the timer's last period
     bool received_ = false;    // anything came in since the timer's last period
     bool ping_sent_ = false;   // a keep-alive ping is waiting for traffic

@@ -8,6 +8,9 @@
 #   bash tests/load/compare.sh [--rooms 200] [--seconds 10] [--repeat 5] -- "FLAGS A" "FLAGS B" ...
 #   e.g. bash tests/load/compare.sh --rooms 200 -- "--max-commit-interval-us 1000" ""
 #
+# A set that begins with binary=PATH runs that server build instead of the bench preset's, to
+# compare two builds: -- "binary=build/other/server/mockroom --in-memory" "--in-memory"
+#
 # Needs the bench preset built (bash tests/load/bench.sh builds it, or
 # cmake --preset bench && cmake --build --preset bench).
 set -euo pipefail
@@ -53,9 +56,17 @@ for ((round = 1; round <= repeat; round++)); do
         flags=${*:$((i + 1)):1}
         run=$work/run-$round-$i
         mkdir -p "$run"
+        binary=$server_bin
+        if [[ $flags == binary=* ]]; then
+            binary=${flags%% *} binary=${binary#binary=}
+            [[ $flags == *" "* ]] && server_flags=${flags#* } || server_flags=""
+        else
+            server_flags=$flags
+        fi
+        [[ -x $binary ]] || { echo "compare.sh: $binary is not an executable" >&2 && exit 2; }
         # shellcheck disable=SC2086  # the flags split on purpose
-        "${pin_target[@]}" "$server_bin" --host 127.0.0.1 --port 0 --threads 1 --web "$work/web" \
-            --data "$run/data" --rooms-per-minute 1000000 --max-rooms 20000 $flags \
+        "${pin_target[@]}" "$binary" --host 127.0.0.1 --port 0 --threads 1 --web "$work/web" \
+            --data "$run/data" --rooms-per-minute 1000000 --max-rooms 20000 $server_flags \
             >"$run/stdout" 2>"$run/stderr" &
         target_pid=$!
         deadline=$((SECONDS + 30))

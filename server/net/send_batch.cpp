@@ -23,7 +23,7 @@ class thread_ring {
     thread_ring(const thread_ring&) = delete;
     thread_ring& operator=(const thread_ring&) = delete;
     ~thread_ring() {
-        if (state_ == state::ready) io_uring_queue_exit(&ring_);
+        if (made_) io_uring_queue_exit(&ring_);
     }
 
     // Null when io_uring cannot be used here (then every socket writes on its own).
@@ -40,16 +40,22 @@ class thread_ring {
                 params.flags = IORING_SETUP_SUBMIT_ALL;
                 failed = io_uring_queue_init_params(ring_entries, &ring_, &params);
             }
-            state_ = failed == 0 ? state::ready : state::unavailable;
+            made_ = failed == 0;
+            state_ = made_ ? state::ready : state::unavailable;
         }
         return state_ == state::ready && !disabled ? &ring_ : nullptr;
     }
 
-    bool disabled = false;
+    // The ring failed (not a send): it is not entered again on this thread. Requests it did not
+    // take may still sit in it, pointing at arrays the next batch reuses.
+    void give_up() { state_ = state::unavailable; }
+
+    bool disabled = false;  // tests: the path without io_uring
 
   private:
     enum class state : std::uint8_t { untried, ready, unavailable };
     state state_ = state::untried;
+    bool made_ = false;
     io_uring ring_{};
 };
 
@@ -59,6 +65,7 @@ struct thread_batching {
     std::vector<iovec> iovecs = std::vector<iovec>(ring_entries * iovecs_per_socket);
     std::vector<msghdr> headers = std::vector<msghdr>(ring_entries);
     std::vector<std::uint8_t> completed = std::vector<std::uint8_t>(ring_entries);
+    std::vector<std::uint16_t> submitted_slots = std::vector<std::uint16_t>(ring_entries);
     send_batch::counters counters;
 };
 
@@ -84,8 +91,10 @@ send_batch::scope::scope(const strand_type& strand) {
 send_batch::scope::~scope() {
     if (!opened_) return;
     send_batch& batch = of_this_thread();
-    // Closed before sending: what a socket writes while the batch is sent (a room told that a
-    // socket failed writes to the others) goes out at once.
+    // Closed before sending, so that a write made while the batch is sent goes out at once.
+    // (None is made today: a socket's results end at its own queue, its timer or its close, and
+    // a room hears of a closed socket through a post. A write from inside batch_sent to another
+    // socket of the batch would find that socket's sent bytes not yet taken off its queue.)
     batch.strand_.reset();
     if (batch.sockets_.empty()) return;
     std::vector<std::shared_ptr<batched_socket>> sending;
@@ -128,7 +137,6 @@ void send_batch::send_all(std::span<const std::shared_ptr<batched_socket>> socke
         unsigned submitted = 0;
         for (std::size_t i = first; i < last; ++i) {
             const std::size_t slot = i - first;
-            batching.completed[slot] = 1;  // until submitted
             const std::span<iovec> room(batching.iovecs.data() + slot * iovecs_per_socket,
                                         iovecs_per_socket);
             const std::size_t count = sockets[i]->batch_gather(room);
@@ -144,23 +152,31 @@ void send_batch::send_all(std::span<const std::shared_ptr<batched_socket>> socke
                                   MSG_DONTWAIT | MSG_NOSIGNAL);
             io_uring_sqe_set_data64(sqe, slot);
             batching.completed[slot] = 0;
-            ++submitted;
+            batching.submitted_slots[submitted++] = static_cast<std::uint16_t>(slot);
         }
         if (submitted == 0) continue;
         int entered = io_uring_submit_and_wait(ring, submitted);
         while (entered == -EINTR) entered = io_uring_submit_and_wait(ring, submitted);
-        for (unsigned done = 0; done < submitted;) {
+        const unsigned taken =
+            entered < 0 ? 0 : std::min(static_cast<unsigned>(entered), submitted);
+        bool ring_failed = taken < submitted;
+        // Requests the kernel did not take were never sent: those sockets write on their own.
+        for (unsigned k = taken; k < submitted; ++k) {
+            sockets[first + batching.submitted_slots[k]]->batch_write_alone();
+        }
+        for (unsigned done = 0; done < taken;) {
             io_uring_cqe* cqe = nullptr;
             const int waited = io_uring_wait_cqe(ring, &cqe);
             if (waited == -EINTR) continue;
             if (waited < 0) {
-                // The ring itself failed, not a send: the sockets not heard of are not known
-                // to have sent anything, and end. This thread writes alone from now on.
-                for (std::size_t slot = 0; slot < last - first; ++slot) {
+                // The ring itself failed: requests not heard of are not known to be sent or not,
+                // so those sockets end (their clients reconnect and resync).
+                for (unsigned k = 0; k < taken; ++k) {
+                    const std::size_t slot = batching.submitted_slots[k];
                     if (batching.completed[slot] == 0) sockets[first + slot]->batch_sent(-EIO);
                 }
-                batching.ring.disabled = true;
-                return;
+                ring_failed = true;
+                break;
             }
             const auto slot = static_cast<std::size_t>(io_uring_cqe_get_data64(cqe));
             const long result = cqe->res;
@@ -168,6 +184,11 @@ void send_batch::send_all(std::span<const std::shared_ptr<batched_socket>> socke
             ++done;
             batching.completed[slot] = 1;
             sockets[first + slot]->batch_sent(result);
+        }
+        if (ring_failed) {
+            batching.ring.give_up();
+            for (std::size_t i = last; i < sockets.size(); ++i) sockets[i]->batch_write_alone();
+            return;
         }
     }
     ++batching.counters.batches;

@@ -31,7 +31,8 @@ class batched_socket {
     // Points `out` at the bytes waiting to be written, in order; returns how many entries it
     // filled. Zero: nothing to send (the socket wrote or closed meanwhile).
     virtual std::size_t batch_gather(std::span<iovec> out) = 0;
-    // What the kernel answered for those bytes: how many it took, or -errno.
+    // What the kernel answered for those bytes: how many it took, or -errno. It must not write
+    // to another socket of the batch on the spot (whose own answer may still be to come).
     virtual void batch_sent(long result) = 0;
     // Writes what waits, on its own (one socket in the batch, or no io_uring).
     virtual void batch_write_alone() = 0;

@@ -162,21 +162,38 @@ class websocket_session final : public connection,
     void on_read(error_code ec, std::size_t bytes) {
         if (gone_) return;
         if (ec) return end(ec);
-        // What these messages send (a room's fan-out, the author's echo) goes out together.
-        const send_batch::scope batch(executor_);
-        if (!consume({inbox_.data(), bytes})) return after_reading_stopped();
+        bool reading_on = false;
+        {
+            // What these messages send (a room's fan-out, the author's echo) goes out together,
+            // and before a move to the room's strand is posted: from then on that strand may
+            // touch this session's queue.
+            const send_batch::scope batch(executor_);
+            reading_on = read_frames(bytes);
+        }
+        if (!reading_on) return after_reading_stopped();
+        read_more();
+    }
+
+    // The frames of `bytes` just read, then more if the inline buffer filled. False when reading
+    // stops here.
+    bool read_frames(std::size_t bytes) {
+        if (!consume({inbox_.data(), bytes})) return false;
         // The inline buffer filled: more is likely waiting. Drain it (bounded, so one busy
         // socket does not starve the others) before waiting again.
         bool more = bytes == inbox_.size();
         for (int round = 0; more && round < 4; ++round) {
             const auto chunk = drain_chunk();
+            error_code ec;
             bytes = socket_.read_some(asio::buffer(chunk.data(), chunk.size()), ec);
             if (ec == asio::error::would_block) break;
-            if (ec) return end(ec);
-            if (!consume(chunk.first(bytes))) return after_reading_stopped();
+            if (ec) {
+                end(ec);
+                return false;
+            }
+            if (!consume(chunk.first(bytes))) return false;
             more = bytes == chunk.size();
         }
-        read_more();
+        return true;
     }
 
     // Once this handler is done with the session's state: a session moving to its room's

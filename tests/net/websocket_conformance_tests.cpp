@@ -755,6 +755,55 @@ TEST_CASE("websocket: frames pipelined in one TCP write are all answered, in ord
     }
 }
 
+// Answers to frames read before the hello wait in a send batch on the socket's own strand; the
+// hello moves the socket to its room's strand. They must be sent before the move, not beside
+// the welcome from another thread (the server runs 2 threads; ThreadSanitizer checks the tsan
+// run of this test).
+TEST_CASE(
+    "websocket: frames before the hello, in the same TCP write, are answered before the welcome") {
+    running_server server;
+    auto room = create_room(server.port());
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        raw_ws client(server.port());
+        const std::string hello = json{{"type", "hello"},
+                                       {"room", room.id},
+                                       {"token", room.interviewer},
+                                       {"name", "Grace"},
+                                       {"client", "c" + std::to_string(attempt)}}
+                                      .dump();
+        client.send_raw(client_frame(op_ping, "before hello") + client_frame(op_text, "{") +
+                        client_frame(op_text, hello) + client_frame(op_text, json_ping(7)));
+        std::vector<std::string> order;
+        const auto until = steady::now() + default_deadline;
+        const auto seen = [&](const std::string& what) {
+            return std::find(order.begin(), order.end(), what) != order.end();
+        };
+        while (!seen("welcome") || !seen("pong 7")) {
+            event e = client.next(left(until));
+            INFO("so far: " << order.size() << " answers; now " << describe(e));
+            if (e.what == event::kind::pong) {
+                REQUIRE(e.payload == "before hello");
+                order.push_back("control pong");
+                continue;
+            }
+            REQUIRE(e.what == event::kind::text);
+            const json message = json::parse(e.payload);
+            const std::string type = message["type"];
+            if (type == "pong") {
+                REQUIRE(message["id"] == 7);
+                order.push_back("pong 7");
+            } else if (type == "error" || type == "welcome") {
+                order.push_back(type);
+            }
+        }
+        // The answers to what came before the hello, first and in order. (The welcome waits for
+        // the store, so the answer to the ping behind the hello may overtake it.)
+        REQUIRE(order.size() == 4);
+        CHECK(order[0] == "control pong");
+        CHECK(order[1] == "error");
+    }
+}
+
 TEST_CASE("websocket: a ping flood from a client that does not read keeps one pong, the latest") {
     running_server server;
     auto room = create_room(server.port());

@@ -167,6 +167,21 @@ class test_socket final : public batched_socket {
     int fd_;
 };
 
+// `count` connected pairs, each sender seen by the batch as a test_socket.
+struct socket_set {
+    std::vector<tcp_pair> pairs;
+    std::vector<std::shared_ptr<test_socket>> batched;
+};
+
+socket_set connect_sockets(std::size_t count) {
+    socket_set set;
+    for (std::size_t i = 0; i < count; ++i) {
+        set.pairs.push_back(connect_pair());
+        set.batched.push_back(std::make_shared<test_socket>(set.pairs.back().sender->fd));
+    }
+    return set;
+}
+
 // Runs `handler` on `strand` and waits for it.
 template <class Handler>
 void run_on(asio::io_context& io, const strand_type& strand, Handler handler) {
@@ -190,12 +205,7 @@ TEST_CASE("send batch: every socket a handler wrote to gets its frames, in order
     asio::io_context io;
     const strand_type strand = asio::make_strand(io);
     constexpr std::size_t sockets = 40;
-    std::vector<tcp_pair> pairs;
-    std::vector<std::shared_ptr<test_socket>> batched;
-    for (std::size_t i = 0; i < sockets; ++i) {
-        pairs.push_back(connect_pair());
-        batched.push_back(std::make_shared<test_socket>(pairs.back().sender->fd));
-    }
+    auto [pairs, batched] = connect_sockets(sockets);
     const auto before = send_batch::thread_counters();
     run_on(io, strand, [&] {
         const send_batch::scope scope(strand);
@@ -235,12 +245,7 @@ TEST_CASE("send batch: more sockets than a ring holds go in several submissions"
     // The ring takes 256 requests at a time. (300 pairs are 600 descriptors: under the usual soft
     // limit of 1,024.)
     constexpr std::size_t sockets = 300;
-    std::vector<tcp_pair> pairs;
-    std::vector<std::shared_ptr<test_socket>> batched;
-    for (std::size_t i = 0; i < sockets; ++i) {
-        pairs.push_back(connect_pair());
-        batched.push_back(std::make_shared<test_socket>(pairs.back().sender->fd));
-    }
+    auto [pairs, batched] = connect_sockets(sockets);
     run_on(io, strand, [&] {
         const send_batch::scope scope(strand);
         for (std::size_t i = 0; i < sockets; ++i) {

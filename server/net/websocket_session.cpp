@@ -430,7 +430,7 @@ class websocket_session final : public connection,
             if (ec) return end(ec);
             take_written(written);
         }
-        std::vector<shared_message>().swap(queue_);  // used only under backpressure: let it go
+        std::vector<shared_message>().swap(queue_);  // held only while frames wait: let it go
         head_ = 0;
         head_written_ = 0;
         unsent_pong_ = no_pong;

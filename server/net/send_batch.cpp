@@ -4,9 +4,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <array>
+#include <cerrno>
 #include <cstdint>
-#include <optional>
+#include <vector>
 
 namespace mockroom::net {
 namespace {

@@ -2,7 +2,7 @@
 // member; instead of one sendmsg per socket as it goes, the sockets it wrote to are sent at the
 // end of the handler with one io_uring submission. On this VM a system call costs about 1 µs
 // before it does any work, and the kernel's own work per send is a few µs more
-// (docs/performance.md, "Sends gathered per handler").
+// (docs/performance.md, "Sends: one submission per handler").
 //
 // Only for sockets on the handler's own strand: the results (bytes taken, an error) are applied
 // to the socket's state when the batch is sent, still inside that handler. Without io_uring

@@ -64,12 +64,12 @@ void ws_client::read_handshake() {
             const auto end = got.find("\r\n\r\n");
             if (end == std::string_view::npos) {
                 if (self->inbox_used_ == self->inbox_.size()) {
-                    return self->fail(beast::websocket::error::upgrade_declined);
+                    return self->fail(websocket::error::upgrade_declined);
                 }
                 return self->read_handshake();
             }
             if (!got.starts_with("HTTP/1.1 101")) {
-                return self->fail(beast::websocket::error::upgrade_declined);
+                return self->fail(websocket::error::upgrade_declined);
             }
             const std::size_t rest = self->inbox_used_ - (end + 4);
             std::copy(self->inbox_.begin() + static_cast<std::ptrdiff_t>(end + 4),
@@ -92,7 +92,7 @@ void ws_client::read_ready() {
         }
         const std::size_t space = inbox_.size() - inbox_used_;
         // Unreachable while read_server_frame refuses a frame over the limit from its header.
-        if (space == 0) return fail(beast::websocket::error::message_too_big);
+        if (space == 0) return fail(websocket::error::message_too_big);
         beast::error_code ec;
         const std::size_t bytes =
             socket_.read_some(asio::buffer(inbox_.data() + inbox_used_, space), ec);
@@ -119,7 +119,7 @@ bool ws_client::consume_frames() {
         const auto size = read_server_frame(std::span<char>(inbox_.data() + at, inbox_used_ - at),
                                             frame, max_message_bytes);
         if (size < 0) {
-            fail(beast::websocket::error::bad_opcode);
+            fail(websocket::error::bad_opcode);
             return false;
         }
         if (size == 0) break;
@@ -140,6 +140,7 @@ bool ws_client::consume_frames() {
 bool ws_client::on_frame(const server_frame& frame) {
     switch (frame.opcode) {
         case ws_opcode::ping:
+            if (close_sent_) return true;  // nothing may follow our close frame
             queue_frame(ws_opcode::pong, frame.payload);
             flush();
             return true;
@@ -158,7 +159,7 @@ bool ws_client::on_frame(const server_frame& frame) {
                             payload.substr(0, std::min<std::size_t>(2, payload.size())));
                 flush();
             }
-            fail(beast::websocket::error::closed);
+            fail(websocket::error::closed);
             return false;
         }
         case ws_opcode::continuation:

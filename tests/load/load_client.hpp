@@ -84,8 +84,7 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
     std::size_t tag_;
     std::vector<char> inbox_;
     std::size_t inbox_used_ = 0;
-    std::string fragments_;  // a fragmented message so far
-    ws_opcode fragments_opcode_ = ws_opcode::text;
+    std::string fragments_;           // a fragmented message so far
     std::deque<std::string> outbox_;  // whole frames; the first may be partly written
     std::size_t head_written_ = 0;
     std::string handshake_;  // the upgrade request while it is written
